@@ -1,0 +1,31 @@
+"""Small tools the checks share: tolerant comparison, validation of returned values, readable examples."""
+import torch
+
+from .sandbox import Failure
+
+
+def close(a, b):
+    return a.shape == b.shape and torch.allclose(a.detach().double(), b.detach().double(), rtol=1e-4, atol=1e-5)
+
+
+def fmt(t, n=4):
+    """A few values of a tensor, for the examples in messages."""
+    values = t.detach().flatten()[:n].tolist()
+    return "[" + ", ".join(f"{v:.4f}" for v in values) + (", ...]" if t.numel() > n else "]")
+
+
+def expect_tensor(value, what, shape):
+    """Return value if it is a tensor of `shape`, else raise a wrong-shape Failure saying what came back."""
+    if not isinstance(value, torch.Tensor):
+        raise Failure("wrong-shape", f"{what} returned {type(value).__name__}"
+                                     f"{' (is a `return` missing?)' if value is None else ''}; "
+                                     f"expected a tensor of shape {tuple(shape)}.")
+    if value.shape != torch.Size(shape):
+        raise Failure("wrong-shape", f"{what} returned shape {tuple(value.shape)}; expected {tuple(shape)}.")
+    return value
+
+
+def example(what, inputs, expected, got):
+    """'For a = [...]: expected x = [...], got x = [...]' over the first values of each tensor."""
+    shown = ", ".join(f"{k} = {fmt(v)}" for k, v in inputs.items())
+    return f"For {shown}:\n  expected {what} = {fmt(expected)}\n  got      {what} = {fmt(got)}"

@@ -1,0 +1,76 @@
+"""The common mistakes, by id: what each means, and each one as real code.
+
+The grader compares a learner's output with these variants to name the mistake;
+the chapters show what each one does to a model.
+"""
+import torch
+import torch.nn.functional as F
+
+from solutions import kl_divergence
+
+PITFALLS = {
+    "logvar-as-variance": "logvar was treated as a variance (its sqrt or log taken), or the encoder returns a "
+                          "variance or std, or squashes its logvar head to be non-negative. The encoder's second head "
+                          "is log(sigma^2): any real number, negative included. std = exp(0.5 * logvar).",
+    "std-not-exponentiated": "std must be exp(0.5 * logvar): you used 0.5 * logvar, which can be negative "
+                             "and is not a standard deviation.",
+    "std-missing-half": "std must be exp(0.5 * logvar): you used exp(logvar), which is the variance sigma^2, "
+                        "not the standard deviation sigma.",
+    "noise-not-randn-like": "draw the noise with torch.randn_like(std): standard normal, with std's shape, dtype "
+                            "and device. torch.rand_like is uniform on [0, 1), and torch.randn(shape) is float32 on "
+                            "the CPU whatever the inputs are.",
+    "no-noise": "z must be mu + std * eps with eps ~ N(0, I): without eps there is no sampling, and without std the "
+                "noise ignores the encoder's uncertainty.",
+    "no-gradient": "the sample must stay differentiable: no .sample(), .detach() or torch.no_grad(). The trick is to "
+                   "write z = mu + std * eps so that gradients reach mu and logvar (rsample() does the same).",
+    "missing-sigmoid": "the decoder must end with torch.sigmoid so that every output is in [0, 1], like the pixels.",
+    "kl-sign-flipped": "KL divergence is never negative: it is -0.5 * sum(1 + logvar - mu^2 - exp(logvar)). The ELBO "
+                       "subtracts it, so the loss adds it as a positive term.",
+    "kl-missing-half": "the closed form has a factor 0.5: -0.5 * sum(1 + logvar - mu^2 - exp(logvar)).",
+    "mean-reduction": "use sum reduction for both terms (reduction='sum'; F.mse_loss averages by default): a mean "
+                      "changes the scale of the loss and the weight of one term against the other.",
+    "missing-kl-term": "the loss is reconstruction + KL: the KL term is missing, so nothing pulls q(z|x) towards N(0, I).",
+    "missing-reconstruction-term": "the loss is reconstruction + KL: the reconstruction term is missing, so nothing "
+                                   "asks the decoder to reproduce x.",
+    "bce-instead-of-mse": "this course's loss uses MSE (sum) for reconstruction; you used binary cross-entropy, the "
+                          "Bernoulli likelihood of chapter 08.",
+    "wrong-shape": "the output does not have the expected type or shape.",
+    "wrong-values": "the output has the right shape but not the expected values.",
+    "modified-input": "your code changed one of its input tensors in place; compute new tensors instead.",
+    "not-implemented": "the exercise is still a stub that raises NotImplementedError.",
+    "raised": "your code raised an exception.",
+    "too-slow": "your code took too long; a check allows it a few seconds.",
+}
+
+# Reparameterization variants: (mu, logvar) -> z. Each draws eps exactly as the reference does,
+# so with the same seed a learner's buggy code reproduces its variant to the last bit.
+REPARAMETERIZE_BUGS = {
+    "std-not-exponentiated": lambda mu, logvar: mu + 0.5 * logvar * torch.randn_like(logvar),
+    "std-missing-half": lambda mu, logvar: mu + torch.exp(logvar) * torch.randn_like(logvar),
+    "logvar-as-variance": lambda mu, logvar: mu + torch.sqrt(logvar) * torch.randn_like(logvar),
+    "noise-not-randn-like": lambda mu, logvar: mu + torch.exp(0.5 * logvar) * torch.rand_like(logvar),
+    "no-noise": lambda mu, logvar: mu + 0 * logvar,
+}
+
+# The KL's scale per sum-reduced batch (B examples, Z latent dims) -> variants of the reference value.
+KL_BUGS = {
+    "kl-sign-flipped": lambda kl, B, Z: [-kl, -2 * kl, -kl / B, -kl / (B * Z)],
+    "kl-missing-half": lambda kl, B, Z: [2 * kl],
+    "mean-reduction": lambda kl, B, Z: [kl / B, kl / (B * Z), kl / Z],
+}
+
+
+def loss_bugs(x_hat, x, mu, logvar):
+    """Wrong losses by id, each a list of values a buggy vae_loss may return for these inputs."""
+    B = x.shape[0]
+    mse, mse_mean = F.mse_loss(x_hat, x, reduction="sum"), F.mse_loss(x_hat, x)
+    kl = kl_divergence(mu, logvar)
+    return {
+        "missing-kl-term": [mse, mse_mean, mse / B],
+        "missing-reconstruction-term": [kl, kl / B],
+        "kl-sign-flipped": [mse - kl, mse_mean - kl],
+        "kl-missing-half": [mse + 2 * kl],
+        "mean-reduction": [mse_mean + kl, mse + kl / B, mse + kl / mu.numel(), mse_mean + kl / mu.numel(),
+                           mse_mean + kl / B, (mse + kl) / B],
+        "bce-instead-of-mse": [F.binary_cross_entropy(x_hat, x, reduction="sum") + kl],
+    }

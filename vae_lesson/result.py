@@ -1,0 +1,67 @@
+"""A check's verdict, shown green or red in a notebook and read back by the grading command."""
+import html
+from dataclasses import dataclass
+
+from .pitfalls import PITFALLS
+from .sandbox import Failure
+
+MIME_TYPE = "application/vnd.vae-lesson.check+json"  # what `python -m vae_lesson.grade` collects
+
+
+@dataclass
+class CheckResult:
+    exercise: str
+    passed: bool
+    pitfall: str | None
+    message: str
+    submitted: object = None
+    reference: object = None
+
+    @property
+    def implementation(self):
+        """The learner's code if it passed, otherwise the reference, so the notebook can go on."""
+        return self.submitted if self.passed else self.reference
+
+    @property
+    def explanation(self):
+        return PITFALLS.get(self.pitfall, "") if self.pitfall else ""
+
+    def _stand_in(self):
+        name = getattr(self.reference, "__name__", "reference")
+        return (f"The reference {name} from solutions/ stands in for yours below, so the rest of the notebook "
+                f"runs. Fix yours and run this cell again.")
+
+    def __repr__(self):
+        if self.passed:
+            return f"PASSED {self.exercise}: {self.message}"
+        lines = [f"FAILED {self.exercise} [{self.pitfall}]: {self.message}"]
+        if self.explanation and self.explanation not in self.message:
+            lines.append(f"Why: {self.explanation}")
+        return "\n".join(lines + [self._stand_in()])
+
+    def _repr_html_(self):
+        color, mark = ("#1a7f37", "&#10004; PASSED") if self.passed else ("#cf222e", "&#10008; FAILED")
+        body = html.escape(repr(self).split(":", 1)[1].strip())
+        head = f"{mark} {html.escape(self.exercise)}" + ("" if self.passed else f" [{html.escape(self.pitfall)}]")
+        return (f'<div style="border-left:4px solid {color};padding:4px 8px">'
+                f'<b style="color:{color}">{head}</b><pre style="white-space:pre-wrap;margin:4px 0">{body}</pre></div>')
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        record = {"exercise": self.exercise, "passed": self.passed, "pitfall": self.pitfall}
+        return {"text/plain": repr(self), "text/html": self._repr_html_(), MIME_TYPE: record}
+
+
+def graded(exercise, reference):
+    """Turn a check body, which returns a message or raises Failure, into a check returning a CheckResult."""
+    def decorate(body):
+        def check(submitted):
+            try:
+                return CheckResult(exercise, True, None, body(submitted), submitted, reference)
+            except Failure as failure:
+                return CheckResult(exercise, False, failure.pitfall, failure.message, submitted, reference)
+            except Exception as error:  # learner code that defeats the checks' own guards, e.g. odd return types
+                return CheckResult(exercise, False, "raised", f"the check could not judge your code: "
+                                   f"{type(error).__name__}: {error}", submitted, reference)
+        check.__name__, check.__doc__ = body.__name__, body.__doc__
+        return check
+    return decorate

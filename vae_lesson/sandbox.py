@@ -1,0 +1,84 @@
+"""Run a learner's code so that nothing it does can crash or hang a check.
+
+Exceptions become a `Failure` with a pitfall id and the learner's own line; printing
+is swallowed; a time limit stops code that runs too long.
+"""
+import io
+import signal
+import threading
+import traceback
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import torch
+
+TIME_LIMIT = 5.0  # seconds for one call of learner code
+_NOT_LEARNER = tuple(str(Path(m.__file__).resolve().parent) for m in (torch,)) + (
+    str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent / "solutions"),
+    str(Path(traceback.__file__).resolve().parent))
+
+
+class Failure(Exception):
+    """A check's verdict on a mistake: a pitfall id and a message for the learner."""
+
+    def __init__(self, pitfall, message):
+        super().__init__(message)
+        self.pitfall, self.message = pitfall, message
+
+
+class _OutOfTime(BaseException):
+    """Not an Exception, so a learner's `except Exception` cannot swallow it."""
+
+
+@contextmanager
+def _time_limit(seconds):
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:  # signals only reach the main thread; elsewhere run without a limit
+        yield
+        return
+
+    def stop(signum, frame):
+        raise _OutOfTime()
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def learner_line(error):
+    """'line N: source' of the deepest frame in the learner's code, or '' if there is none."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if not str(Path(f.filename).resolve()).startswith(_NOT_LEARNER)]
+    if not frames:
+        return ""
+    f = frames[-1]
+    return f"  at line {f.lineno} of your code: {(f.line or '').strip()}"
+
+
+def run(fn, *args, what="your code", **kwargs):
+    """Call fn(*args, **kwargs) and return its value, or raise Failure."""
+    try:
+        with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()), _time_limit(TIME_LIMIT):
+            return fn(*args, **kwargs)
+    except _OutOfTime:
+        raise Failure("too-slow", f"{what} did not finish within {TIME_LIMIT:g} s. "
+                                  "Look for a loop that never ends, or work done element by element.") from None
+    except NotImplementedError as error:
+        hint = f" ({error})" if str(error) else ""
+        raise Failure("not-implemented", f"{what} is not written yet{hint}.") from None
+    except Failure:
+        raise
+    except Exception as error:
+        raise Failure("raised", f"{what} raised {type(error).__name__}: {error}\n{learner_line(error)}".rstrip()) from None
+
+
+def check_unchanged(before, after, names):
+    """Raise Failure if a learner's call changed an input tensor in place."""
+    for name, old, new in zip(names, before, after):
+        if not torch.equal(old, new.detach()):
+            raise Failure("modified-input", f"your code changed its input `{name}` in place (for example with "
+                                            f"an operation ending in `_`, or `+=`). Compute a new tensor instead.")

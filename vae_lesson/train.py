@@ -1,0 +1,159 @@
+"""The course's one training loop, and `python -m vae_lesson.train`, the command-line trainer.
+
+The loop works on preloaded tensors: one shuffle per epoch, then contiguous slices,
+so the time goes to the model and not to loading images one by one.
+"""
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from solutions import VAE, kl_divergence
+
+DIVERGED_HINT = ("Likely causes: a variance or std used where logvar belongs (log or sqrt of a negative number), "
+                 "std = exp(logvar) overflowing, or a learning rate too high.")
+
+
+def mse_terms(x_hat, x, mu, logvar):
+    """(reconstruction, KL), both summed: the loss the course teaches (MSE = Gaussian decoder)."""
+    return F.mse_loss(x_hat, x, reduction="sum"), kl_divergence(mu, logvar)
+
+
+def bce_terms(x_hat, x, mu, logvar):
+    """(reconstruction, KL) with a Bernoulli decoder, as in pytorch/examples' vae/main.py."""
+    return F.binary_cross_entropy(x_hat, x, reduction="sum"), kl_divergence(mu, logvar)
+
+
+LOSSES = {"mse": mse_terms, "bce": bce_terms}
+
+
+class History(list):
+    """One dict per epoch (losses per example, seconds); `diverged` holds the message if training stopped early."""
+    diverged = None
+
+    def column(self, key):
+        return [row[key] for row in self]
+
+
+def _make_optimizer(model, lr):
+    try:  # the fused kernel updates all parameters in one pass; older builds lack it on some devices
+        return torch.optim.Adam(model.parameters(), lr=lr, fused=True)
+    except (RuntimeError, TypeError):
+        return torch.optim.Adam(model.parameters(), lr=lr)
+
+
+@torch.no_grad()
+def evaluate(model, images, terms=mse_terms, batch_size=1000):
+    """Average reconstruction, KL and total loss per example (z is sampled: a single-sample ELBO)."""
+    model.eval()
+    recon = kl = 0.0
+    for x in images.split(batch_size):
+        x_hat, mu, logvar = model(x)
+        r, k = terms(x_hat, x.flatten(1), mu, logvar)
+        recon, kl = recon + r.item(), kl + k.item()
+    n = len(images)
+    return {"recon": recon / n, "kl": kl / n, "loss": (recon + kl) / n}
+
+
+def fit(model, train_images, test_images=None, *, epochs=1, batch_size=128, lr=1e-3,
+        terms=mse_terms, beta=1.0, seed=0, progress=True, desc="training"):
+    """Train `model` with Adam on loss = recon + beta * KL; return a History.
+
+    `beta` is a number, or a function of the fraction of training done (0 to 1) for KL warm-up.
+    Training stops with a clear message, instead of an error, when the loss stops being finite.
+    """
+    torch.manual_seed(seed)
+    optimizer = _make_optimizer(model, lr)
+    history, n = History(), len(train_images)
+    steps_per_epoch = math.ceil(n / batch_size)
+    bar = tqdm(total=epochs * steps_per_epoch, desc=desc, disable=not progress, leave=False)
+    for epoch in range(1, epochs + 1):
+        model.train()
+        start = time.perf_counter()
+        sums = torch.zeros(2, device=train_images.device)
+        shuffled = train_images[torch.randperm(n, device=train_images.device)].flatten(1)
+        for step, x in enumerate(shuffled.split(batch_size)):
+            done = ((epoch - 1) * steps_per_epoch + step) / (epochs * steps_per_epoch)
+            b = beta(done) if callable(beta) else beta
+            x_hat, mu, logvar = model(x)
+            recon, kl = terms(x_hat, x, mu, logvar)
+            loss = recon + b * kl
+            if not torch.isfinite(loss):
+                history.diverged = (f"Training stopped at epoch {epoch}, step {step + 1}: "
+                                    f"the loss became {loss.item()}. {DIVERGED_HINT}")
+                bar.close()
+                tqdm.write(history.diverged)
+                return history
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            sums += torch.stack([recon.detach(), kl.detach()])
+            bar.update()
+        recon, kl = (sums / n).tolist()
+        row = {"epoch": epoch, "train_recon": recon, "train_kl": kl, "train_loss": recon + kl,
+               "seconds": time.perf_counter() - start}
+        if test_images is not None:
+            row.update({f"test_{k}": v for k, v in evaluate(model, test_images, terms).items()})
+        history.append(row)
+        bar.set_postfix(loss=f"{row['train_loss']:.1f}")
+    bar.close()
+    return history
+
+
+def _parse(argv):
+    p = argparse.ArgumentParser(prog="python -m vae_lesson.train", description="Train the reference VAE on MNIST.")
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--latent-dim", type=int, default=20)
+    p.add_argument("--hidden-dim", type=int, default=400)
+    p.add_argument("--loss", choices=sorted(LOSSES), default="mse")
+    p.add_argument("--dataset", choices=["mnist", "fashion"], default="mnist")
+    p.add_argument("--device", default=None, help="cpu, cuda, mps (default: the best available)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--out", type=Path, default=Path("runs"), help="folder for the image grids")
+    args = p.parse_args(argv)
+    for name in ("epochs", "batch_size", "latent_dim", "hidden_dim"):
+        if getattr(args, name) < 1:
+            p.error(f"--{name.replace('_', '-')} must be at least 1")
+    return args
+
+
+def main(argv=None):
+    from torchvision.utils import save_image
+
+    from .data import DataNotFoundError, load
+    from .device import DeviceError, get_device
+
+    args = _parse(argv)
+    try:
+        device = get_device(args.device)
+        train_x, _ = load(args.dataset, train=True, device=device)
+        test_x, _ = load(args.dataset, train=False, device=device)
+    except (DataNotFoundError, DeviceError) as error:
+        sys.exit(f"error: {error}")
+    torch.manual_seed(args.seed)
+    model = VAE(784, args.hidden_dim, args.latent_dim).to(device)
+    history = fit(model, train_x, test_x, epochs=args.epochs, batch_size=args.batch_size,
+                  terms=LOSSES[args.loss], seed=args.seed)
+    for row in history:
+        print(f"epoch {row['epoch']:3d}  train loss {row['train_loss']:8.2f}  test loss {row['test_loss']:8.2f}"
+              f"  per example ({args.loss} + KL)  {row['seconds']:.1f} s")
+    if history.diverged:
+        sys.exit(f"error: {history.diverged}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    model.eval()
+    with torch.no_grad():
+        x = test_x[:8]
+        save_image(torch.cat([x, model(x)[0].view_as(x)]), args.out / "reconstruction.png", nrow=8)
+        z = torch.randn(64, args.latent_dim, device=device)
+        save_image(model.decoder(z).view(64, 1, 28, 28), args.out / "sample.png")
+    print(f"saved {args.out / 'reconstruction.png'} and {args.out / 'sample.png'}")
+
+
+if __name__ == "__main__":
+    main()
