@@ -45,7 +45,7 @@ def _sample(fn, mu, logvar, seed=0):
 
 def _diagnose_sample(z, mu, logvar):
     d, lv = (z - mu).detach(), logvar.detach()
-    if torch.isnan(d).any() and bool(torch.isnan(d[lv < 0]).all()):
+    if bool(torch.isnan(d[lv < 0]).all()) and bool(torch.isfinite(d[lv > 0]).all()):
         raise Failure("logvar-as-variance", "z is NaN wherever logvar < 0: you took the sqrt or log of logvar as "
                                             "if it were a variance.")
     if torch.equal(d, torch.zeros_like(d)):
@@ -97,16 +97,16 @@ def reparameterize(fn):
     """Check reparameterize(mu, logvar) -> mu + exp(0.5 * logvar) * eps."""
     mu, logvar = _reparam_inputs()
     z = _sample(fn, mu, logvar)
+    torch.manual_seed(0)
+    if not close(z, solutions.reparameterize(mu, logvar)) and not _looks_standard_normal(
+            (z - mu).detach() / torch.exp(0.5 * logvar.detach())):
+        _diagnose_sample(z, mu, logvar)
     if not z.requires_grad or z.grad_fn is None:
         raise Failure("no-gradient", "z carries no gradient back to mu and logvar. " + PITFALLS["no-gradient"])
     run(lambda: z.sum().backward(), what="backpropagating through your z")
     if logvar.grad is None or mu.grad is None or not logvar.grad.abs().sum() > 0:
         raise Failure("no-gradient", "the gradient reaches " + ("neither mu nor logvar" if mu.grad is None else
                       "mu but not logvar") + ". " + PITFALLS["no-gradient"])
-    torch.manual_seed(0)
-    if not close(z, solutions.reparameterize(mu, logvar)) and not _looks_standard_normal(
-            (z - mu).detach() / torch.exp(0.5 * logvar.detach())):
-        _diagnose_sample(z, mu, logvar)
     _check_dtype_and_device(fn)
     torch.manual_seed(1)
     if close(z, _sample(fn, mu, logvar, seed=1)):

@@ -1,0 +1,152 @@
+"""The grader tested both ways: every correct submission passes, every known-wrong one gets its pitfall id."""
+import time
+
+import pytest
+
+import solutions
+from tests import submissions as s
+from vae_lesson import check
+
+E, D = s.EncoderLogvarHeadFirst, s.DecoderFunctional
+
+CORRECT = [
+    (check.encoder, solutions.Encoder), (check.encoder, s.EncoderSequentialFusedHead),
+    (check.encoder, s.EncoderLogvarHeadFirst), (check.encoder, s.EncoderModuleList),
+    (check.encoder, s.EncoderFusedLogvarFirst),
+    (check.decoder, solutions.Decoder), (check.decoder, s.DecoderSequential), (check.decoder, s.DecoderFunctional),
+    (check.decoder, s.DecoderManualSigmoid), (check.decoder, s.DecoderPrinting),
+    (check.reparameterize, solutions.reparameterize), (check.reparameterize, s.rep_exp_half),
+    (check.reparameterize, s.rep_mul_exp), (check.reparameterize, s.rep_randn_explicit),
+    (check.reparameterize, s.rep_rsample), (check.reparameterize, s.rep_sqrt_exp),
+    (check.kl_divergence, solutions.kl_divergence), (check.kl_divergence, s.kl_expanded),
+    (check.kl_divergence, s.kl_distributions), (check.kl_divergence, s.kl_per_example_then_sum),
+    (check.kl_divergence, s.kl_with_std),
+    (check.vae_loss, solutions.vae_loss), (check.vae_loss, s.loss_functional), (check.vae_loss, s.loss_manual),
+    (check.vae_loss, s.loss_module), (check.vae_loss, s.loss_per_example),
+    (check.vae, solutions.VAE), (check.vae, s.VAEFlat), (check.vae, s.make_vae(E, D, s.rep_rsample)),
+    (check.vae, s.make_vae(s.EncoderSequentialFusedHead, s.DecoderSequential, s.rep_exp_half)),
+    (check.vae, s.make_vae(s.EncoderModuleList, s.DecoderManualSigmoid, s.rep_randn_explicit,
+                           flatten=lambda x: x.reshape(len(x), -1))),
+]
+
+WRONG = [
+    ("logvar-as-variance", check.encoder, s._encoder_with(lambda lv: lv.exp())),
+    ("logvar-as-variance", check.encoder, s._encoder_with(lambda lv: (0.5 * lv).exp())),
+    ("logvar-as-variance", check.encoder, s._encoder_with(__import__("torch").relu)),
+    ("logvar-as-variance", check.encoder, s._encoder_with(__import__("torch").nn.functional.softplus)),
+    ("logvar-as-variance", check.reparameterize, s.rep_sqrt_logvar),
+    ("logvar-as-variance", check.reparameterize, s.rep_log_logvar),
+    ("logvar-as-variance", check.kl_divergence, s.kl_logvar_as_var),
+    ("std-not-exponentiated", check.reparameterize, s.rep_std_not_exp),
+    ("std-not-exponentiated", check.reparameterize, s.rep_std_not_exp_2),
+    ("std-not-exponentiated", check.vae, s.make_vae(E, D, s.rep_std_not_exp)),
+    ("std-missing-half", check.reparameterize, s.rep_missing_half),
+    ("std-missing-half", check.reparameterize, s.rep_missing_half_2),
+    ("std-missing-half", check.vae, s.make_vae(E, D, s.rep_missing_half)),
+    ("noise-not-randn-like", check.reparameterize, s.rep_rand_like),
+    ("noise-not-randn-like", check.reparameterize, s.rep_randn_float32),
+    ("no-noise", check.reparameterize, s.rep_mu_only),
+    ("no-noise", check.reparameterize, s.rep_unscaled),
+    ("no-noise", check.vae, s.make_vae(E, D, s.rep_mu_only)),
+    ("no-noise", check.vae, s.make_vae(E, D, s.rep_rsample, mu_in_eval=True)),
+    ("no-gradient", check.reparameterize, s.rep_sample),
+    ("no-gradient", check.reparameterize, s.rep_detach),
+    ("no-gradient", check.reparameterize, s.rep_no_grad),
+    ("no-gradient", check.kl_divergence, s.kl_item),
+    ("no-gradient", check.vae, s.make_vae(E, D, s.rep_sample)),
+    ("missing-sigmoid", check.decoder, s.DecoderNoSigmoid),
+    ("missing-sigmoid", check.decoder, s.DecoderTanh),
+    ("missing-sigmoid", check.vae, s.make_vae(E, s.DecoderNoSigmoid, s.rep_rsample)),
+    ("kl-sign-flipped", check.kl_divergence, s.kl_sign),
+    ("kl-sign-flipped", check.kl_divergence, s.kl_sign_2),
+    ("kl-sign-flipped", check.vae_loss, s.loss_kl_sign),
+    ("kl-sign-flipped", check.vae_loss, s.loss_kl_sign_2),
+    ("kl-missing-half", check.kl_divergence, s.kl_no_half),
+    ("kl-missing-half", check.kl_divergence, s.kl_no_half_2),
+    ("kl-missing-half", check.vae_loss, s.loss_kl_no_half),
+    ("kl-missing-half", check.vae_loss, s.loss_kl_no_half_2),
+    ("mean-reduction", check.kl_divergence, s.kl_mean),
+    ("mean-reduction", check.kl_divergence, s.kl_batch_mean),
+    ("mean-reduction", check.vae_loss, s.loss_mse_default),
+    ("mean-reduction", check.vae_loss, s.loss_kl_mean),
+    ("mean-reduction", check.vae_loss, s.loss_both_mean),
+    ("missing-kl-term", check.vae_loss, s.loss_no_kl),
+    ("missing-kl-term", check.vae_loss, s.loss_no_kl_2),
+    ("missing-reconstruction-term", check.vae_loss, s.loss_no_recon),
+    ("missing-reconstruction-term", check.vae_loss, s.loss_no_recon_2),
+    ("bce-instead-of-mse", check.vae_loss, s.loss_bce),
+    ("wrong-values", check.encoder, s.EncoderNoRelu),
+    ("wrong-shape", check.encoder, s.EncoderOneOutput),
+    ("wrong-shape", check.reparameterize, s.rep_none),
+    ("wrong-shape", check.reparameterize, s.rep_wrong_shape),
+    ("wrong-shape", check.reparameterize, s.rep_tuple),
+    ("wrong-shape", check.kl_divergence, s.kl_per_example),
+    ("wrong-shape", check.vae, s.make_vae(E, D, s.rep_rsample, flatten=lambda x: x)),
+    ("not-implemented", check.encoder, s.EncoderStub),
+    ("not-implemented", check.reparameterize, s.rep_stub),
+    ("raised", check.reparameterize, s.rep_raises),
+    ("modified-input", check.reparameterize, s.rep_in_place),
+    ("modified-input", check.vae_loss, s.loss_in_place),
+    ("too-slow", check.reparameterize, s.rep_slow),
+    ("wrong-values", check.reparameterize, s.rep_nan),
+]
+
+
+def _name(v):
+    return getattr(v, "__name__", str(v))
+
+
+@pytest.mark.parametrize("run_check, submission", CORRECT, ids=[f"{c.__name__}-{_name(x)}" for c, x in CORRECT])
+def test_correct_submission_passes(run_check, submission):
+    result = run_check(submission)
+    assert result.passed, repr(result)
+    assert result.pitfall is None and result.implementation is submission
+
+
+@pytest.mark.parametrize("pitfall, run_check, submission", WRONG,
+                         ids=[f"{p}-{c.__name__}-{_name(x)}" for p, c, x in WRONG])
+def test_wrong_submission_is_named(pitfall, run_check, submission):
+    result = run_check(submission)
+    assert not result.passed
+    assert result.pitfall == pitfall, repr(result)
+    assert result.pitfall in check.PITFALLS
+    assert result.implementation is result.reference  # the reference stands in
+    assert "Traceback" not in result.message and "vae_lesson" not in result.message
+
+
+def test_every_required_pitfall_is_caught_by_two_wrong_submissions():
+    required = ["logvar-as-variance", "std-not-exponentiated", "std-missing-half", "noise-not-randn-like", "no-noise",
+                "no-gradient", "missing-sigmoid", "kl-sign-flipped", "kl-missing-half", "mean-reduction",
+                "missing-kl-term", "missing-reconstruction-term"]
+    counts = {p: sum(1 for q, _, _ in WRONG if q == p) for p in required}
+    assert all(n >= 2 for n in counts.values()), counts
+
+
+def test_every_exercise_has_four_differently_written_correct_submissions():
+    counts = {}
+    for c, x in CORRECT:
+        counts[c.__name__] = counts.get(c.__name__, 0) + (x not in vars(solutions).values())
+    assert len(counts) == 6 and all(n >= 4 for n in counts.values()), counts
+
+
+def test_raised_error_points_at_the_learners_line():
+    result = check.reparameterize(s.rep_raises)
+    assert "view(3, -1, 7)" in result.message and "line" in result.message
+
+
+def test_result_shows_as_plain_text_html_and_a_record_for_the_grader():
+    result = check.decoder(s.DecoderNoSigmoid)
+    bundle = result._repr_mimebundle_()
+    assert bundle["text/plain"].startswith("FAILED decoder [missing-sigmoid]")
+    assert "stands in" in bundle["text/plain"] and "FAILED" in bundle["text/html"]
+    assert bundle["application/vnd.vae-lesson.check+json"] == {
+        "exercise": "decoder", "passed": False, "pitfall": "missing-sigmoid"}
+
+
+@pytest.mark.parametrize("run_check, submission", [(c, x) for c, x in CORRECT if x in vars(solutions).values()],
+                         ids=lambda v: _name(v))
+def test_each_check_is_fast_on_correct_code(run_check, submission):
+    run_check(submission)  # warm-up: first calls pay for lazy imports
+    start = time.perf_counter()
+    run_check(submission)
+    assert time.perf_counter() - start < 2.0  # generous here; bench.py reports the real figure against 0.5 s
