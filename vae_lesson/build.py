@@ -1,0 +1,103 @@
+"""Build the learner notebooks in notebooks/ from the solved ones in solutions/, the single source.
+
+Solution code sits between `### BEGIN SOLUTION` and `### END SOLUTION`; in the learner's copy
+each block becomes a stub raising NotImplementedError (with the block's `# Hint:` line, if any),
+and all outputs are cleared.
+
+    python -m vae_lesson.build            write notebooks/
+    python -m vae_lesson.build --check    exit 1 if notebooks/ is out of date
+    python -m vae_lesson.build --execute  first re-run solutions/ in place to refresh their outputs
+"""
+import argparse
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+from . import REPO_ROOT
+
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+HINT = re.compile(r"^\s*# Hint:\s*(.*)$")
+
+
+def stub_source(source):
+    """Replace each solution block by a stub at the block's indentation."""
+    out, block = [], None
+    for line in source.splitlines():
+        if line.strip() == BEGIN:
+            block = {"indent": line[: len(line) - len(line.lstrip())], "hint": None}
+        elif line.strip() == END:
+            if block is None:
+                raise ValueError(f"{END} without {BEGIN}")
+            indent, hint = block["indent"], block["hint"] or "write this part"
+            if block["hint"]:
+                out.append(f"{indent}# Hint: {hint}")
+            out.append(f'{indent}raise NotImplementedError("Exercise: {hint}")')
+            block = None
+        elif block is not None:
+            match = HINT.match(line)
+            if match and block["hint"] is None:
+                block["hint"] = match.group(1).replace('"', "'")
+        else:
+            out.append(line)
+    if block is not None:
+        raise ValueError(f"{BEGIN} without {END}")
+    return "\n".join(out)
+
+
+def learner_notebook(solved):
+    nb = nbformat.from_dict(solved)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.source = stub_source(cell.source)
+            cell.outputs, cell.execution_count = [], None
+    return nb
+
+
+def pairs(solutions_dir=REPO_ROOT / "solutions", notebooks_dir=REPO_ROOT / "notebooks"):
+    return [(src, notebooks_dir / src.name) for src in sorted(solutions_dir.glob("*.ipynb"))]
+
+
+def execute_in_place(path):
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    nbformat.write(nb, path)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m vae_lesson.build", description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only report whether notebooks/ is up to date")
+    parser.add_argument("--execute", action="store_true", help="re-run solutions/ in place first")
+    args = parser.parse_args(argv)
+    stale = []
+    for src, dst in pairs():
+        if args.execute:
+            print(f"executing {src.relative_to(REPO_ROOT)}")
+            execute_in_place(src)
+        text = nbformat.writes(learner_notebook(nbformat.read(src, as_version=4))) + "\n"
+        if dst.exists() and dst.read_text() == text:
+            continue
+        stale.append(dst)
+        if not args.check:
+            dst.parent.mkdir(exist_ok=True)
+            dst.write_text(text)
+    orphans = sorted({p.name for p in (REPO_ROOT / "notebooks").glob("*.ipynb")} - {s.name for s, _ in pairs()})
+    if args.check:
+        for path in stale:
+            print(f"out of date: {path.relative_to(REPO_ROOT)} (run: python -m vae_lesson.build)")
+        for name in orphans:
+            print(f"notebooks/{name} has no source in solutions/")
+        return 1 if stale or orphans else 0
+    for path in stale:
+        print(f"wrote {path.relative_to(REPO_ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
