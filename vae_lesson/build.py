@@ -6,7 +6,7 @@ and all outputs are cleared.
 
     python -m vae_lesson.build            write notebooks/
     python -m vae_lesson.build --check    exit 1 if notebooks/ is out of date
-    python -m vae_lesson.build --execute  first re-run solutions/ in place to refresh their outputs
+    python -m vae_lesson.build --execute [NAMES]  first re-run solutions/ (or only NAMES) in place
 """
 import argparse
 import re
@@ -74,10 +74,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m vae_lesson.build", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only report whether notebooks/ is up to date")
     parser.add_argument("--execute", action="store_true", help="re-run solutions/ in place first")
+    parser.add_argument("only", nargs="*", help="with --execute: re-run only these notebooks (names or paths)")
     args = parser.parse_args(argv)
     stale = []
     for src, dst in pairs():
-        if args.execute:
+        if args.execute and (not args.only or src.name in {Path(o).name for o in args.only}):
             print(f"executing {src.relative_to(REPO_ROOT)}")
             execute_in_place(src)
         text = nbformat.writes(learner_notebook(nbformat.read(src, as_version=4))) + "\n"

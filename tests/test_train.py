@@ -1,0 +1,79 @@
+"""The training loop, the command-line trainer and the model cache."""
+import math
+
+import pytest
+import torch
+
+from solutions import VAE
+from vae_lesson import cache, train
+
+
+def _images(n=512, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return (torch.rand(n, 1, 28, 28, generator=g) > 0.7).float()
+
+
+def test_fit_lowers_the_loss_and_reports_both_terms_per_example():
+    torch.manual_seed(0)
+    model, x = VAE(784, 64, 4), _images()
+    history = train.fit(model, x, x[:128], epochs=3, batch_size=64, progress=False)
+    assert [row["epoch"] for row in history] == [1, 2, 3] and history.diverged is None
+    assert history[-1]["train_loss"] < history[0]["train_loss"]
+    row = history[-1]
+    assert math.isclose(row["train_loss"], row["train_recon"] + row["train_kl"], rel_tol=1e-6)
+    assert {"test_loss", "test_recon", "test_kl", "seconds"} <= row.keys()
+    assert 0 < row["train_recon"] < 784  # per example: at most one unit of squared error per pixel
+
+
+def test_fit_stops_with_a_message_when_the_loss_is_not_finite():
+    class Exploding(VAE):
+        def forward(self, x):
+            x_hat, mu, logvar = super().forward(x)
+            return x_hat, mu, torch.log(logvar)  # logvar treated as a variance: NaN for negative values
+
+    history = train.fit(Exploding(784, 32, 4), _images(256), epochs=2, batch_size=64, progress=False)
+    assert history.diverged is not None and len(history) == 0
+    assert "epoch 1, step 1" in history.diverged and "logvar" in history.diverged
+
+
+def test_beta_can_follow_a_schedule():
+    seen = []
+    train.fit(VAE(784, 16, 2), _images(256), epochs=2, batch_size=128, progress=False,
+              beta=lambda done: seen.append(done) or done)
+    assert seen == [0.0, 0.25, 0.5, 0.75]
+
+
+def test_command_line_trainer_runs_one_epoch(data_available, tmp_path, capsys):
+    train.main(["--epochs", "1", "--hidden-dim", "64", "--latent-dim", "4", "--device", "cpu", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "epoch   1" in out and "test loss" in out
+    assert (tmp_path / "reconstruction.png").exists() and (tmp_path / "sample.png").exists()
+
+
+def test_command_line_rejects_bad_values(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        train.main(["--epochs", "0"])
+    assert exit_.value.code == 2 and "--epochs must be at least 1" in capsys.readouterr().err
+
+
+def test_command_line_names_an_unknown_device(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        train.main(["--device", "tpu"])
+    assert "Unknown device 'tpu'" in str(exit_.value.code)
+
+
+def test_cached_model_trains_once_then_loads(monkeypatch, tmp_path):
+    monkeypatch.setenv("VAE_LESSON_CACHE", str(tmp_path))
+    calls = []
+
+    def fit_once(model):
+        calls.append(1)
+        return train.fit(model, _images(128), epochs=1, batch_size=64, progress=False)
+
+    settings = {"hidden": 16, "latent": 2, "epochs": 1}
+    first, h1 = cache.cached_model("tiny", settings, lambda: VAE(784, 16, 2), fit_once)
+    second, h2 = cache.cached_model("tiny", settings, lambda: VAE(784, 16, 2), fit_once)
+    assert calls == [1] and h1 == h2 and not second.training
+    assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), second.state_dict().values()))
+    cache.cached_model("tiny", {**settings, "epochs": 2}, lambda: VAE(784, 16, 2), fit_once)
+    assert calls == [1, 1]  # other settings, another model
