@@ -3,6 +3,7 @@ import math
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from solutions import VAE
 from vae_lesson import cache, train
@@ -77,3 +78,17 @@ def test_cached_model_trains_once_then_loads(monkeypatch, tmp_path):
     assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), second.state_dict().values()))
     cache.cached_model("tiny", {**settings, "epochs": 2}, lambda: VAE(784, 16, 2), fit_once)
     assert calls == [1, 1]  # other settings, another model
+
+
+def test_fast_binary_cross_entropy_equals_pytorchs():
+    torch.manual_seed(3)
+    x_hat = torch.rand(64, 784, dtype=torch.float64).clamp(1e-6, 1 - 1e-6).requires_grad_()
+    x = (torch.rand(64, 784, dtype=torch.float64) > 0.5).double()
+    ours, theirs = train.binary_cross_entropy_sum(x_hat, x), F.binary_cross_entropy(x_hat, x, reduction="sum")
+    assert torch.allclose(ours, theirs)
+    g_ours, = torch.autograd.grad(ours, x_hat)
+    g_theirs, = torch.autograd.grad(theirs, x_hat)
+    assert torch.allclose(g_ours, g_theirs)
+    saturated = torch.tensor([0.0, 1.0])  # log(0) is clamped at -100, as in PyTorch
+    assert torch.equal(train.binary_cross_entropy_sum(saturated, torch.tensor([1.0, 0.0])),
+                       F.binary_cross_entropy(saturated, torch.tensor([1.0, 0.0]), reduction="sum"))

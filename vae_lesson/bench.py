@@ -1,14 +1,19 @@
-"""Benchmarks (never timed tests): how long each check takes on correct code.
+"""Benchmarks (never timed tests), each measured side by side in one run.
 
-    python -m vae_lesson.bench checks
+    python -m vae_lesson.bench checks      how long each check takes on correct code
+    python -m vae_lesson.bench training    the course's loop against a pytorch/examples-style loop and a bare loop
+    python -m vae_lesson.bench notebooks   how long each notebook takes to run, kernel start included
 """
 import argparse
 import statistics
 import time
 
+import torch
+import torch.nn.functional as F
+
 import solutions
 
-from . import check
+from . import REPO_ROOT, check
 
 CHECKS = {
     "encoder": (check.encoder, solutions.Encoder), "reparameterize": (check.reparameterize, solutions.reparameterize),
@@ -32,11 +37,109 @@ def bench_checks(repeats=20):
     print(f"slowest single check: {worst:.3f} s (goal: under 0.5 s)")
 
 
+def _examples_loss(x_hat, x, mu, logvar):
+    """pytorch/examples' loss_function: PyTorch's BCE kernel, summed, plus the KL."""
+    return F.binary_cross_entropy(x_hat, x, reduction="sum") + solutions.kl_divergence(mu, logvar)
+
+
+def _examples_style_epoch(model, root, device):
+    """One epoch the way pytorch/examples' vae/main.py trains: a DataLoader decoding images one by one."""
+    from torchvision import datasets, transforms
+
+    loader = torch.utils.data.DataLoader(datasets.MNIST(str(root), train=True, transform=transforms.ToTensor()),
+                                         batch_size=128, shuffle=True)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    model.train()
+    for x, _ in loader:
+        x = x.to(device)
+        x_hat, mu, logvar = model(x)
+        optimizer.zero_grad()
+        _examples_loss(x_hat, x.view(-1, 784), mu, logvar).backward()
+        optimizer.step()
+
+
+def _bare_epoch(model, images):
+    """One epoch over preloaded tensors, otherwise the same plain code: the floor of a textbook PyTorch loop."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    model.train()
+    perm = torch.randperm(len(images), device=images.device)
+    for i in range(0, len(images), 128):
+        x = images[perm[i:i + 128]].view(-1, 784)
+        x_hat, mu, logvar = model(x)
+        optimizer.zero_grad()
+        _examples_loss(x_hat, x, mu, logvar).backward()
+        optimizer.step()
+
+
+def _matmul_rate(device, repeats=20):
+    """FLOP/s of the three matrix-product shapes of one training step (784-400-20, batch 128)."""
+    a, w1, w2 = (torch.randn(s, device=device) for s in ((128, 784), (784, 400), (400, 40)))
+    flops = 2 * 128 * (784 * 400 + 400 * 40)
+    for _ in range(3):
+        (a @ w1) @ w2
+    start = time.perf_counter()
+    for _ in range(repeats):
+        (a @ w1) @ w2
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return flops * repeats / (time.perf_counter() - start)
+
+
+def bench_training():
+    from .data import data_root, load
+    from .device import describe, get_device
+    from .train import bce_terms, fit
+
+    device = get_device()
+    images, _ = load("mnist", train=True, device=device)
+    loops = {
+        "pytorch/examples-style loop (DataLoader)": lambda m: _examples_style_epoch(m, data_root(), device),
+        "bare loop over preloaded tensors": lambda m: _bare_epoch(m, images),
+        "the course's loop (vae_lesson.train.fit)": lambda m: fit(m, images, terms=bce_terms, progress=False),
+    }
+    print(f"one epoch of MNIST (60,000 images), VAE 784-400-20, batch 128, Adam 1e-3, BCE loss, on {describe(device)}")
+    seconds = {}
+    for name, run_epoch in loops.items():
+        torch.manual_seed(0)
+        model = solutions.VAE().to(device)
+        start = time.perf_counter()
+        run_epoch(model)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        seconds[name] = time.perf_counter() - start
+    base, bare = seconds[next(iter(loops))], seconds["bare loop over preloaded tensors"]
+    for name, s in seconds.items():
+        print(f"{name:<44}{s:>7.2f} s  {len(images) / s:>9,.0f} samples/s  {base / s:>5.2f}x examples-style"
+              f"  {bare / s:>5.2f}x bare")
+    macs = 784 * 400 + 2 * 400 * 20 + 20 * 400 + 400 * 784
+    flops = 3 * 2 * macs * len(images)  # forward + backward (about twice the forward)
+    rate = _matmul_rate(device)
+    print(f"compute bound: {flops / 1e9:.0f} GFLOP an epoch at {rate / 1e9:.0f} GFLOP/s (these matmul shapes) "
+          f"= {flops / rate:.2f} s")
+
+
+def bench_notebooks():
+    import nbformat
+
+    from .build import execute
+
+    total = 0.0
+    for folder in ("solutions", "notebooks"):
+        for path in sorted((REPO_ROOT / folder).glob("*.ipynb")):
+            nb = nbformat.read(path, as_version=4)
+            start = time.perf_counter()
+            execute(nb, path.parent)
+            took = time.perf_counter() - start
+            total += took
+            print(f"{folder}/{path.name:<32}{took:>7.1f} s")
+    print(f"{'all notebooks':<42}{total:>7.1f} s")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m vae_lesson.bench")
-    parser.add_argument("what", choices=["checks"])
-    parser.parse_args(argv)
-    bench_checks()
+    parser.add_argument("what", choices=["checks", "training", "notebooks"])
+    what = parser.parse_args(argv).what
+    {"checks": bench_checks, "training": bench_training, "notebooks": bench_notebooks}[what]()
 
 
 if __name__ == "__main__":

@@ -60,11 +60,18 @@ def pairs(solutions_dir=REPO_ROOT / "solutions", notebooks_dir=REPO_ROOT / "note
     return [(src, notebooks_dir / src.name) for src in sorted(solutions_dir.glob("*.ipynb"))]
 
 
-def execute_in_place(path):
+def execute(nb, folder, allow_errors=False, timeout=600):
+    """Run a notebook headless in a fresh kernel of this environment, cells' working folder `folder`."""
     from nbclient import NotebookClient
 
-    nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
+                   extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no warning about the local TCP transport
+                   resources={"metadata": {"path": str(Path(folder).resolve())}}).execute()
+    return nb
+
+
+def execute_in_place(path):
+    nb = execute(nbformat.read(path, as_version=4), path.parent)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
     nbformat.write(nb, path)

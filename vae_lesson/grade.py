@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 
 from . import REPO_ROOT
+from .build import execute
 from .result import MIME_TYPE
 
 
@@ -54,8 +54,7 @@ def run_notebook(path, timeout=600):
         nb = nbformat.read(path, as_version=4)
     except Exception as error:
         raise BadInput(f"{path}: cannot be read as a notebook ({type(error).__name__})") from None
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(path.parent.resolve())}}).execute()
+    execute(nb, path.parent, allow_errors=True, timeout=timeout)
     errors = [f"cell {i}: {out['ename']}: {out['evalue']}" for i, cell in enumerate(nb.cells)
               for out in cell.get("outputs", []) if out.get("output_type") == "error"]
     return check_records(nb), errors
