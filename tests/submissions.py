@@ -392,3 +392,71 @@ class VAEFlat(nn.Module):
         mu, logvar = self.e2(F.relu(self.e1(torch.flatten(x, 1)))).chunk(2, dim=1)
         z = Normal(mu, (0.5 * logvar).exp()).rsample()
         return torch.sigmoid(self.d2(F.relu(self.d1(z)))), mu, logvar
+
+
+# ------------------------------------------------------------------ interpolate (chapter 07)
+def interp_lerp(z_start, z_end, steps):
+    return torch.lerp(z_start, z_end, torch.linspace(0, 1, steps).unsqueeze(1))
+
+
+def interp_loop(z_start, z_end, steps):
+    return torch.stack([z_start + (z_end - z_start) * i / (steps - 1) for i in range(steps)])
+
+
+def interp_arange(z_start, z_end, steps):
+    t = torch.arange(steps, dtype=z_start.dtype)[:, None] / (steps - 1)
+    return z_start * (1 - t) + z_end * t
+
+
+def interp_outer(z_start, z_end, steps):
+    return z_start + torch.outer(torch.linspace(0, 1, steps), z_end - z_start)
+
+
+def interp_no_end(z_start, z_end, steps):
+    t = torch.linspace(0, 1, steps + 1)[:-1].unsqueeze(1)
+    return (1 - t) * z_start + t * z_end
+
+
+def interp_reversed(z_start, z_end, steps):
+    t = torch.linspace(0, 1, steps).unsqueeze(1)
+    return t * z_start + (1 - t) * z_end
+
+
+def interp_list(z_start, z_end, steps):
+    return [z_start + (z_end - z_start) * i / (steps - 1) for i in range(steps)]
+
+
+def interp_one_extra(z_start, z_end, steps):
+    t = torch.linspace(0, 1, steps + 1).unsqueeze(1)
+    return (1 - t) * z_start + t * z_end
+
+
+# ------------------------------------------------------------------ spot the bug (chapter 06)
+def spot_plain():
+    return "mean-reduction"
+
+
+def spot_variable():
+    answer = "mean" + "-" + "reduction"
+    return answer
+
+
+def spot_lookup():
+    symptoms = {"KL curve at zero, look-alike digits": "mean-reduction", "NaN at step 1": "logvar-as-variance"}
+    return symptoms["KL curve at zero, look-alike digits"]
+
+
+def spot_stripped():
+    return "  mean-reduction ".strip()
+
+
+def spot_wrong():
+    return "kl-sign-flipped"
+
+
+def spot_unknown():
+    return "posterior-collapse"
+
+
+def spot_not_a_string():
+    return 3

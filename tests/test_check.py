@@ -4,6 +4,7 @@ import time
 import pytest
 
 import solutions
+from solutions import beyond
 from tests import submissions as s
 from vae_lesson import check
 
@@ -27,6 +28,10 @@ CORRECT = [
     (check.vae, s.make_vae(s.EncoderSequentialFusedHead, s.DecoderSequential, s.rep_exp_half)),
     (check.vae, s.make_vae(s.EncoderModuleList, s.DecoderManualSigmoid, s.rep_randn_explicit,
                            flatten=lambda x: x.reshape(len(x), -1))),
+    (check.interpolate, beyond.interpolate), (check.interpolate, s.interp_lerp), (check.interpolate, s.interp_loop),
+    (check.interpolate, s.interp_arange), (check.interpolate, s.interp_outer),
+    (check.spot_the_bug, beyond.spot_the_bug), (check.spot_the_bug, s.spot_plain),
+    (check.spot_the_bug, s.spot_variable), (check.spot_the_bug, s.spot_lookup), (check.spot_the_bug, s.spot_stripped),
 ]
 
 WRONG = [
@@ -89,6 +94,13 @@ WRONG = [
     ("modified-input", check.vae_loss, s.loss_in_place),
     ("too-slow", check.reparameterize, s.rep_slow),
     ("wrong-values", check.reparameterize, s.rep_nan),
+    ("wrong-values", check.interpolate, s.interp_no_end),
+    ("wrong-values", check.interpolate, s.interp_reversed),
+    ("wrong-shape", check.interpolate, s.interp_list),
+    ("wrong-shape", check.interpolate, s.interp_one_extra),
+    ("wrong-values", check.spot_the_bug, s.spot_wrong),
+    ("wrong-values", check.spot_the_bug, s.spot_unknown),
+    ("wrong-shape", check.spot_the_bug, s.spot_not_a_string),
 ]
 
 
@@ -125,8 +137,14 @@ def test_every_required_pitfall_is_caught_by_two_wrong_submissions():
 def test_every_exercise_has_four_differently_written_correct_submissions():
     counts = {}
     for c, x in CORRECT:
-        counts[c.__name__] = counts.get(c.__name__, 0) + (x not in vars(solutions).values())
-    assert len(counts) == 6 and all(n >= 4 for n in counts.values()), counts
+        reference = x in vars(solutions).values() or x in vars(beyond).values()
+        counts[c.__name__] = counts.get(c.__name__, 0) + (not reference)
+    assert len(counts) == 8 and all(n >= 4 for n in counts.values()), counts
+
+
+def test_a_wrong_guess_at_the_bug_is_answered_with_that_bugs_symptom():
+    result = check.spot_the_bug(s.spot_wrong)
+    assert "not kl-sign-flipped" in result.message and "below zero" in result.message
 
 
 def test_raised_error_points_at_the_learners_line():
@@ -143,7 +161,8 @@ def test_result_shows_as_plain_text_html_and_a_record_for_the_grader():
         "exercise": "decoder", "passed": False, "pitfall": "missing-sigmoid"}
 
 
-@pytest.mark.parametrize("run_check, submission", [(c, x) for c, x in CORRECT if x in vars(solutions).values()],
+@pytest.mark.parametrize("run_check, submission", [(c, x) for c, x in CORRECT
+                                                   if x in vars(solutions).values() or x in vars(beyond).values()],
                          ids=lambda v: _name(v))
 def test_each_check_is_fast_on_correct_code(run_check, submission):
     run_check(submission)  # warm-up: first calls pay for lazy imports

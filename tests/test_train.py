@@ -92,3 +92,11 @@ def test_fast_binary_cross_entropy_equals_pytorchs():
     saturated = torch.tensor([0.0, 1.0])  # log(0) is clamped at -100, as in PyTorch
     assert torch.equal(train.binary_cross_entropy_sum(saturated, torch.tensor([1.0, 0.0])),
                        F.binary_cross_entropy(saturated, torch.tensor([1.0, 0.0]), reduction="sum"))
+
+
+def test_history_keeps_both_terms_of_every_step():
+    history = train.fit(VAE(784, 16, 2), _images(300), epochs=2, batch_size=128, progress=False)
+    assert len(history.steps) == 2 * 3 and all(len(s) == 2 for s in history.steps)
+    last_epoch = history.steps[3:]
+    recon = sum(r * n for (r, _), n in zip(last_epoch, [128, 128, 44])) / 300
+    assert math.isclose(recon, history[-1]["train_recon"], rel_tol=1e-5)

@@ -56,3 +56,66 @@ def plot_range(values, labels, title):
     ax.legend(loc="upper right")
     fig.tight_layout()
     return fig
+
+
+@torch.no_grad()
+def _recon_and_samples(model, images, seed=0):
+    torch.manual_seed(seed)
+    x_hat = model(images)[0]
+    decode = getattr(model, "decode", model.decoder)  # a buggy variant decodes its own way
+    samples = decode(torch.randn(len(images), model.decoder.hidden.in_features, device=images.device))
+    return x_hat, samples
+
+
+def side_by_side(correct, buggy, images, title):
+    """Two training runs (vae_lesson.buggy.Run) compared: loss curves of both terms, reconstructions, samples."""
+    fig = plt.figure(figsize=(9, 10))
+    grid = fig.add_gridspec(6, 2, height_ratios=[3, 1.3, 1.3, 1.3, 1.3, 1.3])
+    for col, (term, label) in enumerate([(0, "reconstruction"), (1, "KL")]):
+        ax = fig.add_subplot(grid[0, col])
+        for run, style in ((correct, "-"), (buggy, "--")):
+            ax.plot([s[term] for s in run.history.steps], style, label=run.name)
+        if buggy.history.diverged:
+            ax.axvline(len(buggy.history.steps), color="red", linestyle=":", label=f"{buggy.name} stops (NaN)")
+        ax.set_yscale("symlog", linthresh=1e-3)  # tiny (mean-reduced) and huge (diverging) values alike
+        ax.set_xlabel("training step")
+        ax.set_ylabel(f"{label} per example, as trained")
+        ax.legend(fontsize=8)
+    rows = {"test digits": images}
+    for run in (correct, buggy):
+        if run.history.diverged:
+            continue
+        rows[f"{run.name}: reconstructions"], rows[f"{run.name}: samples from N(0, I)"] = \
+            _recon_and_samples(run.model, images)
+    for i, (label, batch) in enumerate(rows.items()):
+        show_grid(batch, label, nrow=len(batch), ax=fig.add_subplot(grid[1 + i, :]))
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def scatter_latent(mu, labels, title):
+    """Each test example's mean code in a 2-D latent space, coloured by its class."""
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    mu, labels = mu.detach().cpu(), labels.cpu()
+    for digit in range(10):
+        chosen = labels == digit
+        ax.scatter(mu[chosen, 0], mu[chosen, 1], s=3, alpha=0.6, color=plt.cm.tab10(digit), label=str(digit))
+    ax.set_xlabel("z1 (mean of q(z|x))")
+    ax.set_ylabel("z2 (mean of q(z|x))")
+    ax.set_title(title)
+    ax.legend(title="digit", markerscale=4, loc="center left", bbox_to_anchor=(1, 0.5))
+    fig.tight_layout()
+    return fig
+
+
+@torch.no_grad()
+def latent_manifold(decoder, title, n=20, bound=3.0):
+    """Decode an n x n grid of codes over [-bound, bound]^2: z1 grows to the right, z2 upwards."""
+    device = next(decoder.parameters()).device
+    values = torch.linspace(-bound, bound, n, device=device)
+    z2, z1 = torch.meshgrid(values.flip(0), values, indexing="ij")
+    images = decoder(torch.stack([z1.flatten(), z2.flatten()], dim=1))
+    ax = show_grid(images, title, nrow=n, ax=plt.figure(figsize=(7, 7)).gca())
+    ax.figure.tight_layout()
+    return ax.figure

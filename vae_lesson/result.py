@@ -6,6 +6,7 @@ from .pitfalls import PITFALLS
 from .sandbox import Failure
 
 MIME_TYPE = "application/vnd.vae-lesson.check+json"  # what `python -m vae_lesson.grade` collects
+GENERIC = {"wrong-shape", "wrong-values", "modified-input", "not-implemented", "raised", "too-slow"}
 
 
 @dataclass
@@ -35,7 +36,7 @@ class CheckResult:
         if self.passed:
             return f"PASSED {self.exercise}: {self.message}"
         lines = [f"FAILED {self.exercise} [{self.pitfall}]: {self.message}"]
-        if self.explanation and self.explanation not in self.message:
+        if self.pitfall not in GENERIC and self.explanation not in self.message:
             lines.append(f"Why: {self.explanation}")
         return "\n".join(lines + [self._stand_in()])
 

@@ -43,8 +43,15 @@ LOSSES = {"mse": mse_terms, "bce": bce_terms}
 
 
 class History(list):
-    """One dict per epoch (losses per example, seconds); `diverged` holds the message if training stopped early."""
+    """One dict per epoch (losses per example, seconds); `diverged` holds the message if training stopped early.
+
+    `steps` holds (reconstruction, KL) per example for every training step, for curves finer than epochs.
+    """
     diverged = None
+
+    def __init__(self, rows=()):
+        super().__init__(rows)
+        self.steps = []
 
     def column(self, key):
         return [row[key] for row in self]
@@ -86,6 +93,15 @@ def fit(model, train_images, test_images=None, *, epochs=1, batch_size=128, lr=1
         torch.set_flush_denormal(False)
 
 
+def _record_steps(history, sums, sizes):
+    """Append per-example (recon, KL) of each step to history.steps; return the epoch's summed terms."""
+    if not sums:
+        return torch.zeros(2)
+    sums = torch.stack(sums).cpu()
+    history.steps += (sums / torch.tensor(sizes).unsqueeze(1)).tolist()
+    return sums.sum(0)
+
+
 def _fit(model, train_images, test_images, epochs, batch_size, lr, terms, beta, seed, progress, desc):
     torch.manual_seed(seed)
     optimizer = _make_optimizer(model, lr)
@@ -95,7 +111,7 @@ def _fit(model, train_images, test_images, epochs, batch_size, lr, terms, beta, 
     for epoch in range(1, epochs + 1):
         model.train()
         start = time.perf_counter()
-        sums = torch.zeros(2, device=train_images.device)
+        sums, sizes = [], []  # per step; kept on the device and read once per epoch, so no step waits
         shuffled = train_images[torch.randperm(n, device=train_images.device)].flatten(1)
         for step, x in enumerate(shuffled.split(batch_size)):
             done = ((epoch - 1) * steps_per_epoch + step) / (epochs * steps_per_epoch)
@@ -104,6 +120,7 @@ def _fit(model, train_images, test_images, epochs, batch_size, lr, terms, beta, 
             recon, kl = terms(x_hat, x, mu, logvar)
             loss = recon + b * kl
             if not torch.isfinite(loss):
+                _record_steps(history, sums, sizes)
                 history.diverged = (f"Training stopped at epoch {epoch}, step {step + 1}: "
                                     f"the loss became {loss.item()}. {DIVERGED_HINT}")
                 bar.close()
@@ -112,9 +129,10 @@ def _fit(model, train_images, test_images, epochs, batch_size, lr, terms, beta, 
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            sums += torch.stack([recon.detach(), kl.detach()])
+            sums.append(torch.stack([recon.detach(), kl.detach()]))
+            sizes.append(len(x))
             bar.update()
-        recon, kl = (sums / n).tolist()
+        recon, kl = (_record_steps(history, sums, sizes) / n).tolist()
         row = {"epoch": epoch, "train_recon": recon, "train_kl": kl, "train_loss": recon + kl,
                "seconds": time.perf_counter() - start}
         if test_images is not None:
