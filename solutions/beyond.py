@@ -1,5 +1,11 @@
 """Reference answers for the exercises of the chapters after 05."""
+import math
+
 import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .vae import Decoder, Encoder, reparameterize
 
 
 def interpolate(z_start, z_end, steps):
@@ -13,3 +19,37 @@ def spot_the_bug():
     and every reconstruction is the same blurred average digit: the KL outweighs the reconstruction,
     which a mean-reduced MSE (F.mse_loss's default) beside a summed KL does by a factor of 784 * batch."""
     return "mean-reduction"
+
+
+def iwae_estimate(log_weights):
+    """Chapter 08: log (1/k) sum_i exp(log_weights[i]) over the k samples (dim 0), computed stably: (batch,)."""
+    k = log_weights.shape[0]
+    return torch.logsumexp(log_weights, dim=0) - math.log(k)
+
+
+def condition(v, labels, num_classes=10):
+    """Chapter 09: v (batch, n) with each label's one-hot code appended: (batch, n + num_classes)."""
+    return torch.cat([v, F.one_hot(labels, num_classes).to(v.dtype)], dim=1)
+
+
+class CVAE(nn.Module):
+    """Chapter 09: the VAE with the digit label given to the encoder and to the decoder."""
+
+    def __init__(self, input_dim=784, hidden_dim=400, latent_dim=20, num_classes=10):
+        super().__init__()
+        self.num_classes = num_classes
+        self.encoder = Encoder(input_dim + num_classes, hidden_dim, latent_dim)
+        self.decoder = Decoder(latent_dim + num_classes, hidden_dim, input_dim)
+
+    def decode(self, z, labels):
+        return self.decoder(condition(z, labels, self.num_classes))
+
+    def forward(self, x, labels):
+        mu, logvar = self.encoder(condition(x.flatten(start_dim=1), labels, self.num_classes))
+        return self.decode(reparameterize(mu, logvar), labels), mu, logvar
+
+
+def parameter_count(input_dim, hidden_dim, latent_dim):
+    """Chapter 10: the VAE's parameters, weights and biases: encoder D*H + H + 2*(H*Z + Z), decoder Z*H + H + H*D + D."""
+    D, H, Z = input_dim, hidden_dim, latent_dim
+    return (D * H + H + 2 * (H * Z + Z)) + (Z * H + H + H * D + D)

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 import solutions
 
-from .check_beyond import interpolate, spot_the_bug
+from .check_beyond import condition, interpolate, iwae_estimate, parameter_count, spot_the_bug
 from .check_modules import decoder, encoder, vae
 from .compare import close, example, expect_tensor, fmt
 from .pitfalls import KL_BUGS, PITFALLS, REPARAMETERIZE_BUGS, loss_bugs
@@ -19,7 +19,7 @@ from .result import CheckResult, graded
 from .sandbox import Failure, check_unchanged, run
 
 __all__ = ["PITFALLS", "CheckResult", "encoder", "reparameterize", "decoder", "vae", "kl_divergence", "vae_loss",
-           "spot_the_bug", "interpolate"]
+           "spot_the_bug", "interpolate", "iwae_estimate", "condition", "parameter_count"]
 
 
 # ---------------------------------------------------------------- reparameterize

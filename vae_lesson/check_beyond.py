@@ -56,3 +56,55 @@ def interpolate(fn):
             raise Failure("wrong-values", "the codes are not evenly spaced on the straight line.\n"
                           + example("second row", {"z_start": z0, "z_end": z1}, expected[1], got[1]))
     return "evenly spaced codes from z_start to z_end, both included."
+
+
+@graded("iwae_estimate", beyond.iwae_estimate)
+def iwae_estimate(fn):
+    """Check iwae_estimate(log_weights (k, batch)) -> (batch,) log of the mean of the weights, stably."""
+    g = torch.Generator().manual_seed(23)
+    log_w = torch.randn(7, 5, generator=g) * 3 - torch.linspace(100, 900, 5)  # real log-weights: far below zero
+    expected = beyond.iwae_estimate(log_w)
+    got = expect_tensor(run(fn, log_w.clone(), what="iwae_estimate(log_weights)"), "iwae_estimate", expected.shape)
+    if close(got, expected):
+        return "the importance-weighted bound, computed stably with logsumexp."
+    if torch.isinf(got).any():
+        raise Failure("no-logsumexp", PITFALLS["no-logsumexp"] + f" Your result: {got.tolist()}.")
+    k = log_w.shape[0]
+    variants = {"missing-log-k": torch.logsumexp(log_w, 0), "elbo-not-iwae": log_w.mean(0)}
+    for pitfall, wrong in variants.items():
+        if close(got, wrong):
+            raise Failure(pitfall, PITFALLS[pitfall])
+    raise Failure("wrong-values", f"for log-weights of {k} samples:\n" + example("bound", {}, expected, got)[5:])
+
+
+@graded("condition", beyond.condition)
+def condition(fn):
+    """Check condition(v, labels) -> v with the labels' one-hot codes appended."""
+    v, labels = torch.rand(4, 3, generator=torch.Generator().manual_seed(29)), torch.tensor([7, 0, 3, 9])
+    expected = beyond.condition(v, labels)
+    got = run(fn, v.clone(), labels.clone(), what="condition(v, labels)")
+    if isinstance(got, torch.Tensor) and got.shape == (4, 4):
+        raise Failure("label-not-one-hot", PITFALLS["label-not-one-hot"])
+    got = expect_tensor(got, "condition(v, labels)", expected.shape)
+    if not close(got, expected):
+        raise Failure("wrong-values", "expected v first, then the one-hot code of the label.\n"
+                      + example("row 0", {"v[0]": v[0]}, expected[0], got[0])
+                      + f"\n  (row 0's label is {labels[0].item()}: its one-hot code has a 1 at position 7)")
+    return "v followed by the one-hot code of each label."
+
+
+@graded("parameter_count", beyond.parameter_count)
+def parameter_count(fn):
+    """Check parameter_count(input_dim, hidden_dim, latent_dim) -> the VAE's number of parameters."""
+    for sizes in ((784, 400, 20), (10, 7, 3), (1, 1, 1)):
+        expected, got = beyond.parameter_count(*sizes), run(fn, *sizes, what=f"parameter_count{sizes}")
+        if not isinstance(got, int) and not (isinstance(got, torch.Tensor) and got.numel() == 1):
+            raise Failure("wrong-shape", f"parameter_count{sizes} returned {type(got).__name__}; expected an int.")
+        if int(got) != expected:
+            D, H, Z = sizes
+            weights_only = D * H + 2 * H * Z + Z * H + H * D
+            pitfall = "missing-biases" if int(got) == weights_only else "wrong-values"
+            raise Failure(pitfall, f"for D, H, Z = {sizes} expected {expected:,}, got {int(got):,}. "
+                          + (PITFALLS[pitfall] if pitfall != "wrong-values" else
+                             "Count every nn.Linear of the encoder (hidden, mu, logvar) and the decoder (hidden, out)."))
+    return "matches sum(p.numel() for p in VAE(D, H, Z).parameters()) for every size tried."

@@ -34,6 +34,14 @@ PITFALLS = {
                                    "asks the decoder to reproduce x.",
     "bce-instead-of-mse": "this course's loss uses MSE (sum) for reconstruction; you used binary cross-entropy, the "
                           "Bernoulli likelihood of chapter 08.",
+    "no-logsumexp": "log(mean(exp(log_w))) underflows: real log-weights are hundreds of nats below zero, exp gives 0 "
+                    "and the log -inf. Use torch.logsumexp(log_w, dim=0) - log(k), which subtracts the largest first.",
+    "missing-log-k": "the importance-weighted bound averages the k weights: subtract log(k) after the logsumexp.",
+    "elbo-not-iwae": "the mean of the log-weights is the ELBO estimate (Jensen's inequality moves the log inside); the "
+                     "importance-weighted bound takes the log of the mean of the weights.",
+    "label-not-one-hot": "give the network the label as a one-hot vector (F.one_hot(labels, 10)), not as a single "
+                         "number: digit 7 is not 'seven times' digit 1.",
+    "missing-biases": "each nn.Linear(a, b) also has b biases: count a * b + b.",
     "wrong-shape": "the output does not have the expected type or shape.",
     "wrong-values": "the output has the right shape but not the expected values.",
     "modified-input": "your code changed one of its input tensors in place; compute new tensors instead.",

@@ -64,13 +64,20 @@ def _make_optimizer(model, lr):
         return torch.optim.Adam(model.parameters(), lr=lr)
 
 
+def _batches(images, labels, batch_size):
+    """(x, extra arguments for the model) per batch: a conditional model also gets the labels."""
+    if labels is None:
+        return ((x, ()) for x in images.split(batch_size))
+    return ((x, (y,)) for x, y in zip(images.split(batch_size), labels.split(batch_size)))
+
+
 @torch.no_grad()
-def evaluate(model, images, terms=mse_terms, batch_size=1000):
+def evaluate(model, images, terms=mse_terms, batch_size=1000, labels=None):
     """Average reconstruction, KL and total loss per example (z is sampled: a single-sample ELBO)."""
     model.eval()
     recon = kl = 0.0
-    for x in images.split(batch_size):
-        x_hat, mu, logvar = model(x)
+    for x, extra in _batches(images, labels, batch_size):
+        x_hat, mu, logvar = model(x, *extra)
         r, k = terms(x_hat, x.flatten(1), mu, logvar)
         recon, kl = recon + r.item(), kl + k.item()
     n = len(images)
@@ -78,17 +85,19 @@ def evaluate(model, images, terms=mse_terms, batch_size=1000):
 
 
 def fit(model, train_images, test_images=None, *, epochs=1, batch_size=128, lr=1e-3,
-        terms=mse_terms, beta=1.0, seed=0, progress=True, desc="training"):
+        terms=mse_terms, beta=1.0, seed=0, progress=True, desc="training", train_labels=None, test_labels=None):
     """Train `model` with Adam on loss = recon + beta * KL; return a History.
 
     `beta` is a number, or a function of the fraction of training done (0 to 1) for KL warm-up.
+    With labels, the model is called as model(x, labels) (a conditional VAE).
     Training stops with a clear message, instead of an error, when the loss stops being finite.
     """
     # Tiny (denormal) floats appear as the weights settle and make CPU arithmetic several times
     # slower; flushing them to zero changes no loss we report and keeps every epoch as fast as the first.
     torch.set_flush_denormal(True)
     try:
-        return _fit(model, train_images, test_images, epochs, batch_size, lr, terms, beta, seed, progress, desc)
+        return _fit(model, (train_images, train_labels), (test_images, test_labels), epochs, batch_size, lr, terms,
+                    beta, seed, progress, desc)
     finally:
         torch.set_flush_denormal(False)
 
@@ -102,7 +111,8 @@ def _record_steps(history, sums, sizes):
     return sums.sum(0)
 
 
-def _fit(model, train_images, test_images, epochs, batch_size, lr, terms, beta, seed, progress, desc):
+def _fit(model, train, test, epochs, batch_size, lr, terms, beta, seed, progress, desc):
+    (train_images, train_labels), (test_images, test_labels) = train, test
     torch.manual_seed(seed)
     optimizer = _make_optimizer(model, lr)
     history, n = History(), len(train_images)
@@ -112,11 +122,12 @@ def _fit(model, train_images, test_images, epochs, batch_size, lr, terms, beta, 
         model.train()
         start = time.perf_counter()
         sums, sizes = [], []  # per step; kept on the device and read once per epoch, so no step waits
-        shuffled = train_images[torch.randperm(n, device=train_images.device)].flatten(1)
-        for step, x in enumerate(shuffled.split(batch_size)):
+        order = torch.randperm(n, device=train_images.device)
+        labels = None if train_labels is None else train_labels[order]
+        for step, (x, extra) in enumerate(_batches(train_images[order].flatten(1), labels, batch_size)):
             done = ((epoch - 1) * steps_per_epoch + step) / (epochs * steps_per_epoch)
             b = beta(done) if callable(beta) else beta
-            x_hat, mu, logvar = model(x)
+            x_hat, mu, logvar = model(x, *extra)
             recon, kl = terms(x_hat, x, mu, logvar)
             loss = recon + b * kl
             if not torch.isfinite(loss):
@@ -136,7 +147,7 @@ def _fit(model, train_images, test_images, epochs, batch_size, lr, terms, beta, 
         row = {"epoch": epoch, "train_recon": recon, "train_kl": kl, "train_loss": recon + kl,
                "seconds": time.perf_counter() - start}
         if test_images is not None:
-            row.update({f"test_{k}": v for k, v in evaluate(model, test_images, terms).items()})
+            row.update({f"test_{k}": v for k, v in evaluate(model, test_images, terms, labels=test_labels).items()})
         history.append(row)
         bar.set_postfix(loss=f"{row['train_loss']:.1f}")
     bar.close()
