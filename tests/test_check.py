@@ -32,6 +32,14 @@ CORRECT = [
     (check.interpolate, s.interp_arange), (check.interpolate, s.interp_outer),
     (check.spot_the_bug, beyond.spot_the_bug), (check.spot_the_bug, s.spot_plain),
     (check.spot_the_bug, s.spot_variable), (check.spot_the_bug, s.spot_lookup), (check.spot_the_bug, s.spot_stripped),
+    (check.iwae_estimate, beyond.iwae_estimate), (check.iwae_estimate, s.iwae_manual_max),
+    (check.iwae_estimate, s.iwae_logmeanexp), (check.iwae_estimate, s.iwae_numpy_style),
+    (check.iwae_estimate, s.iwae_float64),
+    (check.condition, beyond.condition), (check.condition, s.cond_eye), (check.condition, s.cond_scatter),
+    (check.condition, s.cond_compare), (check.condition, s.cond_loop),
+    (check.parameter_count, beyond.parameter_count), (check.parameter_count, s.count_layers),
+    (check.parameter_count, s.count_expanded), (check.parameter_count, s.count_by_building),
+    (check.parameter_count, s.count_tensor),
 ]
 
 WRONG = [
@@ -101,6 +109,20 @@ WRONG = [
     ("wrong-values", check.spot_the_bug, s.spot_wrong),
     ("wrong-values", check.spot_the_bug, s.spot_unknown),
     ("wrong-shape", check.spot_the_bug, s.spot_not_a_string),
+    ("no-logsumexp", check.iwae_estimate, s.iwae_naive),
+    ("no-logsumexp", check.iwae_estimate, s.iwae_naive_sum),
+    ("missing-log-k", check.iwae_estimate, s.iwae_no_log_k),
+    ("missing-log-k", check.iwae_estimate, s.iwae_no_log_k_2),
+    ("elbo-not-iwae", check.iwae_estimate, s.iwae_mean_of_logs),
+    ("elbo-not-iwae", check.iwae_estimate, s.iwae_mean_of_logs_2),
+    ("wrong-shape", check.iwae_estimate, s.iwae_wrong_dim),
+    ("label-not-one-hot", check.condition, s.cond_raw_label),
+    ("label-not-one-hot", check.condition, s.cond_scaled_label),
+    ("wrong-values", check.condition, s.cond_label_first),
+    ("missing-biases", check.parameter_count, s.count_no_biases),
+    ("missing-biases", check.parameter_count, s.count_no_biases_2),
+    ("wrong-values", check.parameter_count, s.count_one_head),
+    ("wrong-shape", check.parameter_count, s.count_string),
 ]
 
 
@@ -139,7 +161,7 @@ def test_every_exercise_has_four_differently_written_correct_submissions():
     for c, x in CORRECT:
         reference = x in vars(solutions).values() or x in vars(beyond).values()
         counts[c.__name__] = counts.get(c.__name__, 0) + (not reference)
-    assert len(counts) == 8 and all(n >= 4 for n in counts.values()), counts
+    assert len(counts) == 11 and all(n >= 4 for n in counts.values()), counts
 
 
 def test_a_wrong_guess_at_the_bug_is_answered_with_that_bugs_symptom():

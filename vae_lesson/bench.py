@@ -22,6 +22,23 @@ CHECKS = {
 }
 
 
+def median_seconds(fn, repeats=15, warmup=3):
+    """Median wall time of fn() over `repeats` calls, after `warmup` untimed ones (CUDA is synchronised)."""
+    cuda = torch.cuda.is_available()
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        if cuda:
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        fn()
+        if cuda:
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def bench_checks(repeats=20):
     print(f"{'check':<16}{'median':>10}{'max':>10}   (seconds over {repeats} runs, correct code, after one warm-up)")
     worst = 0.0
