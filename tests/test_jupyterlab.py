@@ -1,0 +1,135 @@
+"""Each learner notebook opens and runs in a real JupyterLab, driven through its UI in headless Chromium.
+
+Needs Debian's Chromium (/usr/bin/chromium) and Playwright for Python; `.ci/run` installs both. Without
+them the test is skipped with the reason. The server works on a copy of notebooks/, so the learner files
+are never touched, and it is stopped (with the browser) however the test ends.
+"""
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from vae_lesson import REPO_ROOT
+
+CHROMIUM = Path(os.environ.get("VAE_LESSON_CHROMIUM", "/usr/bin/chromium"))
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--no-first-run"]
+NOTEBOOK_LIMIT_S = 240  # one notebook, run through the UI
+OVERALL_LIMIT_S = 900   # the whole test
+SCREENSHOTS = Path(os.environ.get("VAE_LESSON_SCREENSHOTS", REPO_ROOT / ".cache" / "screenshots"))
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+if not CHROMIUM.exists():
+    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server on 127.0.0.1 over a copy of notebooks/; yields (url, token, folder)."""
+    folder = tmp_path_factory.mktemp("lab")
+    shutil.copytree(REPO_ROOT / "notebooks", folder / "notebooks")
+    port, token = _free_port(), secrets.token_hex(16)
+    log = open(folder / "server.log", "w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folder}",
+         "--LabApp.news_url=", "--ServerApp.disable_check_xsrf=False"],
+        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "VAE_LESSON_DEVICE": "cpu"})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("JupyterLab did not start:\n" + (folder / "server.log").read_text()[-2000:])
+                time.sleep(0.5)
+        yield url, token, folder
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _run_all_cells(page, n_code_cells):
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    deadline = time.monotonic() + NOTEBOOK_LIMIT_S
+    while time.monotonic() < deadline:
+        prompts = page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
+        numbered = [p for p in prompts if p.strip("[]: \n").isdigit()]
+        if len(prompts) == n_code_cells and len(numbered) == n_code_cells:
+            return
+        time.sleep(1)
+    raise TimeoutError(f"cells still running after {NOTEBOOK_LIMIT_S} s")
+
+
+def _saved_errors(page, path):
+    """Save through the UI, then read the saved notebook: the error outputs it holds."""
+    before = path.stat().st_mtime
+    page.keyboard.press("Control+s")
+    deadline = time.monotonic() + 30
+    while path.stat().st_mtime == before and time.monotonic() < deadline:
+        time.sleep(0.5)
+    nb = nbformat.read(path, as_version=4)
+    return [f"cell {i}: {o['ename']}: {o['evalue']}" for i, c in enumerate(nb.cells)
+            for o in c.get("outputs", []) if o.get("output_type") == "error"]
+
+
+def test_every_learner_notebook_runs_in_jupyterlab(lab, browser):
+    url, token, folder = lab
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    started, failures = time.monotonic(), []
+    for path in sorted((folder / "notebooks").glob("*.ipynb")):
+        assert time.monotonic() - started < OVERALL_LIMIT_S, "the browser test ran past its overall limit"
+        n_code = sum(c.cell_type == "code" for c in nbformat.read(path, as_version=4).cells)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(f"{url}/lab/tree/notebooks/{path.name}?token={token}")
+            page.locator(".jp-NotebookPanel .jp-CodeCell").first.wait_for(timeout=60_000)
+            page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(timeout=60_000)
+            _run_all_cells(page, n_code)
+            errors = _saved_errors(page, path)
+            failures += [f"{path.name}: {e}" for e in errors]
+            if path.name.startswith("07_"):
+                sliders = page.locator(".jupyter-widgets.widget-slider")
+                sliders.first.wait_for(timeout=30_000)
+                labels = page.locator(".widget-slider .widget-label").all_inner_texts()
+                if sliders.count() < 2 or labels[:2] != ["z1", "z2"]:
+                    failures.append(f"{path.name}: the latent explorer's sliders did not render ({labels})")
+                sliders.first.scroll_into_view_if_needed()
+            page.screenshot(path=str(SCREENSHOTS / f"{path.stem}.png"))
+        except Exception as error:  # record and go on: one broken notebook should not hide the others
+            failures.append(f"{path.name}: {type(error).__name__}: {str(error).splitlines()[0]}")
+        finally:
+            page.close()
+    assert not failures, "\n".join(failures)
