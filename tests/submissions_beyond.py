@@ -1,0 +1,190 @@
+"""Learner submissions for the exercises of chapters 06-10, right and wrong."""
+import torch
+import torch.nn.functional as F
+
+
+# ------------------------------------------------------------------ interpolate (chapter 07)
+def interp_lerp(z_start, z_end, steps):
+    return torch.lerp(z_start, z_end, torch.linspace(0, 1, steps).unsqueeze(1))
+
+
+def interp_loop(z_start, z_end, steps):
+    return torch.stack([z_start + (z_end - z_start) * i / (steps - 1) for i in range(steps)])
+
+
+def interp_arange(z_start, z_end, steps):
+    t = torch.arange(steps, dtype=z_start.dtype)[:, None] / (steps - 1)
+    return z_start * (1 - t) + z_end * t
+
+
+def interp_outer(z_start, z_end, steps):
+    return z_start + torch.outer(torch.linspace(0, 1, steps), z_end - z_start)
+
+
+def interp_no_end(z_start, z_end, steps):
+    t = torch.linspace(0, 1, steps + 1)[:-1].unsqueeze(1)
+    return (1 - t) * z_start + t * z_end
+
+
+def interp_reversed(z_start, z_end, steps):
+    t = torch.linspace(0, 1, steps).unsqueeze(1)
+    return t * z_start + (1 - t) * z_end
+
+
+def interp_list(z_start, z_end, steps):
+    return [z_start + (z_end - z_start) * i / (steps - 1) for i in range(steps)]
+
+
+def interp_one_extra(z_start, z_end, steps):
+    t = torch.linspace(0, 1, steps + 1).unsqueeze(1)
+    return (1 - t) * z_start + t * z_end
+
+
+# ------------------------------------------------------------------ spot the bug (chapter 06)
+def spot_plain():
+    return "mean-reduction"
+
+
+def spot_variable():
+    answer = "mean" + "-" + "reduction"
+    return answer
+
+
+def spot_lookup():
+    symptoms = {"KL curve at zero, look-alike digits": "mean-reduction", "NaN at step 1": "logvar-as-variance"}
+    return symptoms["KL curve at zero, look-alike digits"]
+
+
+def spot_stripped():
+    return "  mean-reduction ".strip()
+
+
+def spot_wrong():
+    return "kl-sign-flipped"
+
+
+def spot_unknown():
+    return "posterior-collapse"
+
+
+def spot_not_a_string():
+    return 3
+
+
+# ------------------------------------------------------------------ iwae_estimate (chapter 08)
+def iwae_manual_max(log_w):
+    m = log_w.max(dim=0).values
+    return m + torch.log(torch.exp(log_w - m).mean(dim=0))
+
+
+def iwae_logmeanexp(log_w):
+    return torch.logsumexp(log_w - torch.log(torch.tensor(float(log_w.shape[0]))), dim=0)
+
+
+def iwae_numpy_style(log_w):
+    import math
+    return torch.logsumexp(log_w.T, dim=1) - math.log(len(log_w))
+
+
+def iwae_float64(log_w):
+    return (torch.logsumexp(log_w.double(), 0) - torch.tensor(log_w.shape[0]).double().log()).to(log_w.dtype)
+
+
+def iwae_naive(log_w):
+    return torch.log(torch.exp(log_w).mean(dim=0))
+
+
+def iwae_naive_sum(log_w):
+    return torch.log(torch.exp(log_w).sum(dim=0) / log_w.shape[0])
+
+
+def iwae_no_log_k(log_w):
+    return torch.logsumexp(log_w, dim=0)
+
+
+def iwae_no_log_k_2(log_w):
+    m = log_w.max(0).values
+    return m + torch.log(torch.exp(log_w - m).sum(0))
+
+
+def iwae_mean_of_logs(log_w):
+    return log_w.mean(dim=0)
+
+
+def iwae_mean_of_logs_2(log_w):
+    return log_w.sum(0) / log_w.shape[0]
+
+
+def iwae_wrong_dim(log_w):
+    return torch.logsumexp(log_w, dim=1) - 1.0
+
+
+# ------------------------------------------------------------------ condition (chapter 09)
+def cond_eye(v, labels, num_classes=10):
+    return torch.cat([v, torch.eye(num_classes, dtype=v.dtype)[labels]], dim=1)
+
+
+def cond_scatter(v, labels, num_classes=10):
+    one_hot = torch.zeros(len(labels), num_classes, dtype=v.dtype).scatter_(1, labels.unsqueeze(1), 1.0)
+    return torch.hstack([v, one_hot])
+
+
+def cond_compare(v, labels, num_classes=10):
+    return torch.cat((v, (labels[:, None] == torch.arange(num_classes)).to(v.dtype)), -1)
+
+
+def cond_loop(v, labels, num_classes=10):
+    rows = []
+    for row, label in zip(v, labels):
+        code = torch.zeros(num_classes)
+        code[label] = 1
+        rows.append(torch.cat([row, code]))
+    return torch.stack(rows)
+
+
+def cond_raw_label(v, labels, num_classes=10):
+    return torch.cat([v, labels.unsqueeze(1).to(v.dtype)], dim=1)
+
+
+def cond_scaled_label(v, labels, num_classes=10):
+    return torch.cat([v, labels.unsqueeze(1).to(v.dtype) / 9], dim=1)
+
+
+def cond_label_first(v, labels, num_classes=10):
+    return torch.cat([F.one_hot(labels, num_classes).to(v.dtype), v], dim=1)
+
+
+# ------------------------------------------------------------------ parameter_count (chapter 10)
+def count_layers(input_dim, hidden_dim, latent_dim):
+    layers = [(input_dim, hidden_dim), (hidden_dim, latent_dim), (hidden_dim, latent_dim),
+              (latent_dim, hidden_dim), (hidden_dim, input_dim)]
+    return sum(a * b + b for a, b in layers)
+
+
+def count_expanded(D, H, Z):
+    return 2 * D * H + 3 * H * Z + 2 * H + 2 * Z + D
+
+
+def count_by_building(input_dim, hidden_dim, latent_dim):
+    from solutions import VAE
+    return sum(p.numel() for p in VAE(input_dim, hidden_dim, latent_dim).parameters())
+
+
+def count_tensor(D, H, Z):
+    return torch.tensor(D * H + H + 2 * (H * Z + Z) + Z * H + H + H * D + D)
+
+
+def count_no_biases(D, H, Z):
+    return D * H + 2 * H * Z + Z * H + H * D
+
+
+def count_no_biases_2(D, H, Z):
+    return 2 * D * H + 3 * H * Z
+
+
+def count_one_head(D, H, Z):
+    return D * H + H + (H * Z + Z) + Z * H + H + H * D + D
+
+
+def count_string(D, H, Z):
+    return f"{2 * D * H}"

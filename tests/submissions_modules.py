@@ -1,0 +1,147 @@
+"""Learner submissions for the module exercises: encoders, decoders and whole VAEs, right and wrong."""
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.distributions import Normal
+
+
+# ------------------------------------------------------------------ encoders
+class EncoderSequentialFusedHead(nn.Module):
+    def __init__(self, input_dim=784, hidden_dim=400, latent_dim=20):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(input_dim, hidden_dim), nn.ReLU())
+        self.head = nn.Linear(hidden_dim, 2 * latent_dim)
+
+    def forward(self, x):
+        mu, logvar = self.head(self.body(x)).chunk(2, dim=-1)
+        return mu, logvar
+
+
+class EncoderLogvarHeadFirst(nn.Module):
+    def __init__(self, input_dim=784, hidden_dim=400, latent_dim=20):
+        super().__init__()
+        self.fc1 = nn.Linear(input_dim, hidden_dim)
+        self.fc_logvar = nn.Linear(hidden_dim, latent_dim)
+        self.fc_mu = nn.Linear(hidden_dim, latent_dim)
+
+    def forward(self, x):
+        h = torch.relu(self.fc1(x))
+        return self.fc_mu(h), self.fc_logvar(h)
+
+
+class EncoderModuleList(nn.Module):
+    def __init__(self, input_dim=784, hidden_dim=400, latent_dim=20):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(input_dim, hidden_dim), nn.Linear(hidden_dim, latent_dim),
+                                     nn.Linear(hidden_dim, latent_dim)])
+        self.act = nn.ReLU()
+
+    def forward(self, x):
+        h = self.act(self.layers[0](x))
+        return tuple(layer(h) for layer in self.layers[1:])
+
+
+class EncoderFusedLogvarFirst(nn.Module):
+    def __init__(self, input_dim=784, hidden_dim=400, latent_dim=20):
+        super().__init__()
+        self.hidden, self.stats, self.z = nn.Linear(input_dim, hidden_dim), nn.Linear(hidden_dim, 2 * latent_dim), latent_dim
+
+    def forward(self, x):
+        s = self.stats(F.relu(self.hidden(x)))
+        return s[:, self.z:], s[:, :self.z]
+
+
+def _encoder_with(post):
+    class Wrong(EncoderLogvarHeadFirst):
+        def forward(self, x):
+            mu, logvar = super().forward(x)
+            return mu, post(logvar)
+    return Wrong
+
+
+class EncoderNoRelu(EncoderLogvarHeadFirst):
+    def forward(self, x):
+        h = self.fc1(x)
+        return self.fc_mu(h), self.fc_logvar(h)
+
+
+class EncoderStub(nn.Module):
+    def __init__(self, input_dim=784, hidden_dim=400, latent_dim=20):
+        super().__init__()
+        raise NotImplementedError("Exercise: build the layers")
+
+
+class EncoderOneOutput(EncoderLogvarHeadFirst):
+    def forward(self, x):
+        return super().forward(x)[0]
+
+
+# ------------------------------------------------------------------ decoders
+class DecoderSequential(nn.Module):
+    def __init__(self, latent_dim=20, hidden_dim=400, output_dim=784):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(latent_dim, hidden_dim), nn.ReLU(), nn.Linear(hidden_dim, output_dim),
+                                 nn.Sigmoid())
+
+    def forward(self, z):
+        return self.net(z)
+
+
+class DecoderFunctional(nn.Module):
+    def __init__(self, latent_dim=20, hidden_dim=400, output_dim=784):
+        super().__init__()
+        self.fc3, self.fc4 = nn.Linear(latent_dim, hidden_dim), nn.Linear(hidden_dim, output_dim)
+
+    def forward(self, z):
+        return F.sigmoid(self.fc4(F.relu(self.fc3(z))))
+
+
+class DecoderManualSigmoid(DecoderFunctional):
+    def forward(self, z):
+        return 1 / (1 + torch.exp(-self.fc4(self.fc3(z).clamp(min=0))))
+
+
+class DecoderPrinting(DecoderFunctional):
+    def forward(self, z):
+        print("decoding", z.shape)
+        return self.fc4(F.relu(self.fc3(z))).sigmoid()
+
+
+class DecoderNoSigmoid(DecoderFunctional):
+    def forward(self, z):
+        return self.fc4(F.relu(self.fc3(z)))
+
+
+class DecoderTanh(DecoderFunctional):
+    def forward(self, z):
+        return torch.tanh(self.fc4(F.relu(self.fc3(z))))
+
+
+# ------------------------------------------------------------------ VAEs
+def make_vae(encoder_cls, decoder_cls, sample, flatten=lambda x: x.view(x.size(0), -1), mu_in_eval=False):
+    """A learner's VAE assembled from their own parts."""
+    class LearnerVAE(nn.Module):
+        def __init__(self, input_dim=784, hidden_dim=400, latent_dim=20):
+            super().__init__()
+            self.enc = encoder_cls(input_dim, hidden_dim, latent_dim)
+            self.dec = decoder_cls(latent_dim, hidden_dim, input_dim)
+
+        def forward(self, x):
+            mu, logvar = self.enc(flatten(x))
+            z = mu if (mu_in_eval and not self.training) else sample(mu, logvar)
+            return self.dec(z), mu, logvar
+    return LearnerVAE
+
+
+class VAEFlat(nn.Module):
+    """Everything in one class, decoder first, fused head."""
+
+    def __init__(self, input_dim=784, hidden_dim=400, latent_dim=20):
+        super().__init__()
+        self.d1, self.d2 = nn.Linear(latent_dim, hidden_dim), nn.Linear(hidden_dim, input_dim)
+        self.e1, self.e2 = nn.Linear(input_dim, hidden_dim), nn.Linear(hidden_dim, 2 * latent_dim)
+
+    def forward(self, x):
+        mu, logvar = self.e2(F.relu(self.e1(torch.flatten(x, 1)))).chunk(2, dim=1)
+        z = Normal(mu, (0.5 * logvar).exp()).rsample()
+        return torch.sigmoid(self.d2(F.relu(self.d1(z)))), mu, logvar
