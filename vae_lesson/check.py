@@ -7,13 +7,12 @@ names the mistake by finding the known wrong variant that reproduces it.
     r = check.encoder(Encoder); r.passed, r.pitfall, r.message; Encoder = r.implementation
 """
 import torch
-import torch.nn.functional as F
 
 import solutions
 
 from .check_beyond import condition, interpolate, iwae_estimate, parameter_count, spot_the_bug
 from .check_modules import decoder, encoder, vae
-from .compare import close, example, expect_tensor, fmt
+from .compare import close, example, expect_tensor
 from .pitfalls import KL_BUGS, PITFALLS, REPARAMETERIZE_BUGS, loss_bugs
 from .result import CheckResult, graded
 from .sandbox import Failure, check_unchanged, run
