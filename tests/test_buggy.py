@@ -1,7 +1,13 @@
 """The buggy variants of chapter 06 are real, and each shows its symptom."""
+import pytest
 import torch
 
 from vae_lesson import buggy, widgets
+
+
+@pytest.fixture(autouse=True)
+def private_cache(monkeypatch, tmp_path):
+    monkeypatch.setenv("VAE_LESSON_CACHE", str(tmp_path))
 
 
 def _images(n=512):
@@ -32,6 +38,14 @@ def test_missing_sigmoid_leaves_the_pixel_range_and_the_reference_does_not():
 def test_flipped_kl_goes_negative():
     run = buggy.run("kl-sign-flipped", _images(), epochs=1)
     assert run.history.steps[-1][1] < 0
+
+
+def test_runs_are_cached_with_their_step_history():
+    first = buggy.run("kl-sign-flipped", _images(), epochs=1)
+    again = buggy.run("kl-sign-flipped", _images(), epochs=1)
+    assert again.history.steps == first.history.steps and again.history == first.history
+    diverged = buggy.run("logvar-as-variance", _images(), epochs=1)
+    assert buggy.run("logvar-as-variance", _images(), epochs=1).history.diverged == diverged.history.diverged
 
 
 def test_same_seed_same_start_so_only_the_bug_differs():

@@ -74,7 +74,7 @@ def test_cached_model_trains_once_then_loads(monkeypatch, tmp_path):
     settings = {"hidden": 16, "latent": 2, "epochs": 1}
     first, h1 = cache.cached_model("tiny", settings, lambda: VAE(784, 16, 2), fit_once)
     second, h2 = cache.cached_model("tiny", settings, lambda: VAE(784, 16, 2), fit_once)
-    assert calls == [1] and h1 == h2 and not second.training
+    assert calls == [1] and h1 == h2 and h1.steps == h2.steps and not second.training
     assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), second.state_dict().values()))
     cache.cached_model("tiny", {**settings, "epochs": 2}, lambda: VAE(784, 16, 2), fit_once)
     assert calls == [1, 1]  # other settings, another model

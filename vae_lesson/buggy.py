@@ -10,6 +10,7 @@ import torch.nn.functional as F
 
 from solutions import VAE
 
+from .cache import cached_model
 from .train import History, fit, mse_terms
 
 
@@ -84,14 +85,24 @@ class Run:
     history: History
 
 
-def run(pitfall=None, train_images=None, epochs=3, seed=0, changes=None):
-    """Train the reference (pitfall=None) or one buggy variant on `train_images`; same seed, same data."""
+def run(pitfall=None, train_images=None, epochs=3, seed=0, changes=None, name=None):
+    """Train the reference (pitfall=None) or one buggy variant on `train_images`; same seed, same data.
+
+    Cached on disk like the course's other models; `name` labels a variant given by `changes`.
+    """
+    name = name or pitfall or "correct"
     changes = dict(changes or (PITFALL_CHANGES[pitfall] if pitfall else {}))
     terms = changes.pop("terms", mse_terms)
-    torch.manual_seed(seed)
-    model = BuggyVAE(**changes).to(train_images.device)
-    history = fit(model, train_images, epochs=epochs, terms=terms, seed=seed, progress=False)
-    return Run(pitfall or "correct", model.eval(), history)
+
+    def build():
+        torch.manual_seed(seed)
+        return BuggyVAE(**changes)
+
+    fingerprint = [len(train_images), round(train_images.double().sum().item(), 3)]  # which data, cheaply
+    settings = {"variant": name, "data": fingerprint, "epochs": epochs, "seed": seed}
+    model, history = cached_model("buggy", settings, build, lambda model: fit(
+        model, train_images, epochs=epochs, terms=terms, seed=seed, progress=False), device=train_images.device)
+    return Run(name, model, history)
 
 
 def show_bug(pitfall):

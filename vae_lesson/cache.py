@@ -27,11 +27,13 @@ def cached_model(name, settings, build, train, device="cpu"):
         saved = torch.load(path, map_location=device)
         model.load_state_dict(saved["state_dict"])
         history = History(saved["history"])
+        history.steps, history.diverged = saved["steps"], saved["diverged"]
     else:
         history = train(model)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")  # write then rename: an interrupted run leaves no half file
-        torch.save({"state_dict": model.state_dict(), "history": list(history), "settings": settings}, tmp)
+        torch.save({"state_dict": model.state_dict(), "history": list(history), "steps": history.steps,
+                    "diverged": history.diverged, "settings": settings}, tmp)
         tmp.replace(path)
     model.eval()
     return model, history
