@@ -90,7 +90,8 @@ def fit(model, train_images, test_images=None, *, epochs=1, batch_size=128, lr=1
 
     `beta` is a number, or a function of the fraction of training done (0 to 1) for KL warm-up.
     With labels, the model is called as model(x, labels) (a conditional VAE).
-    Training stops with a clear message, instead of an error, when the loss stops being finite.
+    Training stops, instead of raising an error, when the loss stops being finite: the message, kept in
+    history.diverged, is printed unless progress=False (which silences the progress bar and the message).
     """
     # Tiny (denormal) floats appear as the weights settle and make CPU arithmetic several times
     # slower; flushing them to zero changes no loss we report and keeps every epoch as fast as the first.
@@ -135,7 +136,8 @@ def _fit(model, train, test, epochs, batch_size, lr, terms, beta, seed, progress
                 history.diverged = (f"Training stopped at epoch {epoch}, step {step + 1}: "
                                     f"the loss became {loss.item()}. {DIVERGED_HINT}")
                 bar.close()
-                tqdm.write(history.diverged)
+                if progress:
+                    tqdm.write(history.diverged)
                 return history
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
