@@ -90,17 +90,31 @@ def browser():
             chromium.close()
 
 
+def _click_run_all(page):
+    """Run > Run All Cells, after dismissing any dialog a fresh JupyterLab may show; False if the menu did not answer."""
+    try:
+        page.keyboard.press("Escape")
+        for button in page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-reject").all():
+            button.click(timeout=2_000)
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click(timeout=10_000)
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click(timeout=10_000)
+        return True
+    except playwright_api.TimeoutError:
+        page.screenshot(path=str(SCREENSHOTS / "run-all-not-clicked.png"))  # kept for diagnosis
+        return False
+
+
 def _run_all_cells(page, panel, n_code_cells):
-    """Run > Run All Cells, then wait until every code cell shows an execution count."""
+    """Run all cells, then wait until every code cell shows an execution count."""
     deadline = time.monotonic() + NOTEBOOK_LIMIT_S
     asked = None
     while time.monotonic() < deadline:
         prompts = page.locator(f"{panel} .jp-CodeCell .jp-InputPrompt").all_inner_texts()
         started = [p for p in prompts if p.strip("[]: \n")]
         if asked is None or (not started and time.monotonic() - asked > 10):
-            # A kernel that has only just connected can drop the first request: ask again if nothing started.
-            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+            # A kernel that has only just connected can drop the first request, and a page still starting
+            # may not answer its menu: ask again until something starts or the notebook's time runs out.
+            _click_run_all(page)
             asked = time.monotonic()
         numbered = [p for p in prompts if p.strip("[]: \n").isdigit()]
         if len(prompts) == n_code_cells and len(numbered) == n_code_cells:
@@ -148,6 +162,7 @@ def test_every_learner_notebook_runs_in_jupyterlab(lab, browser):
             page.screenshot(path=str(SCREENSHOTS / f"{path.stem}.png"))
         except Exception as error:  # record and go on: one broken notebook should not hide the others
             failures.append(f"{path.name}: {type(error).__name__}: {str(error).splitlines()[0]}")
+            page.screenshot(path=str(SCREENSHOTS / f"failed-{path.stem}.png"))
         finally:
             page.close()
             _shut_down_kernels(url, token)
