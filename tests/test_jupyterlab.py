@@ -91,10 +91,11 @@ def browser():
 
 
 def _click_run_all(page):
-    """Run > Run All Cells, after dismissing any dialog a fresh JupyterLab may show; False if the menu did not answer."""
+    """Run > Run All Cells, after answering any dialog a fresh JupyterLab may show; False if the menu did not answer."""
     try:
-        page.keyboard.press("Escape")
-        for button in page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-reject").all():
+        # A server's first notebook can ask "Select Kernel" (Python 3 preselected): accept it. Escape or
+        # "No Kernel" would leave the notebook without a kernel.
+        for button in page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").all():
             button.click(timeout=2_000)
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click(timeout=10_000)
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click(timeout=10_000)
