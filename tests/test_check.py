@@ -10,7 +10,8 @@ from tests import submissions_beyond, submissions_functions, submissions_modules
 
 # The whole catalogue under one name: s.<submission>.
 s = SimpleNamespace(**{**vars(submissions_modules), **vars(submissions_functions), **vars(submissions_beyond)})
-from vae_lesson import check, sandbox
+from vae_lesson import check
+from vae_lesson.grader import sandbox
 
 E, D = s.EncoderLogvarHeadFirst, s.DecoderFunctional
 

@@ -13,7 +13,8 @@ import torch.nn.functional as F
 
 import solutions
 
-from . import REPO_ROOT, check
+from . import REPO_ROOT
+from .grader import check
 
 CHECKS = {
     "encoder": (check.encoder, solutions.Encoder), "reparameterize": (check.reparameterize, solutions.reparameterize),

@@ -14,7 +14,7 @@ import nbformat
 
 from . import REPO_ROOT
 from .build import execute
-from .result import MIME_TYPE
+from .grader.result import MIME_TYPE
 
 
 class BadInput(Exception):

@@ -14,7 +14,7 @@ import torch
 
 TIME_LIMIT = 5.0  # seconds for one call of learner code
 _NOT_LEARNER = tuple(str(Path(m.__file__).resolve().parent) for m in (torch,)) + (
-    str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent / "solutions"),
+    str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parents[2] / "solutions"),
     str(Path(traceback.__file__).resolve().parent))
 
 
