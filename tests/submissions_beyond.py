@@ -21,6 +21,25 @@ def interp_outer(z_start, z_end, steps):
     return z_start + torch.outer(torch.linspace(0, 1, steps), z_end - z_start)
 
 
+def interp_view_column(z_start, z_end, steps):
+    t = torch.linspace(0, 1, steps, dtype=z_start.dtype).view(-1, 1)
+    return z_start + t * (z_end - z_start)
+
+
+def interp_no_unsqueeze(z_start, z_end, steps):
+    t = torch.linspace(0, 1, steps)
+    return (1 - t) * z_start + t * z_end
+
+
+def interp_lerp_flat(z_start, z_end, steps):
+    return torch.lerp(z_start, z_end, torch.linspace(0, 1, steps))
+
+
+def interp_none(z_start, z_end, steps):
+    t = torch.linspace(0, 1, steps).unsqueeze(1)
+    path = (1 - t) * z_start + t * z_end  # noqa: F841 -- forgot the return
+
+
 def interp_no_end(z_start, z_end, steps):
     t = torch.linspace(0, 1, steps + 1)[:-1].unsqueeze(1)
     return (1 - t) * z_start + t * z_end
@@ -115,6 +134,10 @@ def iwae_mean_of_logs_2(log_w):
     return log_w.sum(0) / log_w.shape[0]
 
 
+def iwae_float(log_w):
+    return float(torch.logsumexp(log_w, 0).mean())
+
+
 def iwae_wrong_dim(log_w):
     return torch.logsumexp(log_w, dim=1) - 1.0
 
@@ -140,6 +163,28 @@ def cond_loop(v, labels, num_classes=10):
         code[label] = 1
         rows.append(torch.cat([row, code]))
     return torch.stack(rows)
+
+
+def cond_index_fill(v, labels, num_classes=10):
+    codes = v.new_zeros(len(labels), num_classes)
+    codes[torch.arange(len(labels)), labels] = 1
+    return torch.cat([v, codes], dim=-1)
+
+
+def cond_one_hot_no_num_classes(v, labels, num_classes=10):
+    return torch.cat([v, F.one_hot(labels).float()], dim=1)
+
+
+def cond_eye_by_max(v, labels, num_classes=10):
+    return torch.cat([v, torch.eye(int(labels.max()) + 1)[labels]], dim=1)
+
+
+def cond_none(v, labels, num_classes=10):
+    torch.cat([v, F.one_hot(labels, num_classes).to(v.dtype)], dim=1)
+
+
+def cond_tuple(v, labels, num_classes=10):
+    return v, F.one_hot(labels, num_classes).to(v.dtype)
 
 
 def cond_raw_label(v, labels, num_classes=10):
@@ -180,6 +225,10 @@ def count_no_biases(D, H, Z):
 
 def count_no_biases_2(D, H, Z):
     return 2 * D * H + 3 * H * Z
+
+
+def count_none(D, H, Z):
+    total = D * H + H + 2 * (H * Z + Z) + Z * H + H + H * D + D  # noqa: F841 -- forgot the return
 
 
 def count_one_head(D, H, Z):

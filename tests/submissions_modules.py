@@ -51,8 +51,22 @@ class EncoderFusedLogvarFirst(nn.Module):
         return s[:, self.z:], s[:, :self.z]
 
 
-def _encoder_with(post):
-    class Wrong(EncoderLogvarHeadFirst):
+class EncoderFc21(nn.Module):
+    """The layout of pytorch/examples' VAE: fc1, then fc21 (mu) and fc22 (logvar), mu's head first."""
+
+    def __init__(self, input_dim=784, hidden_dim=400, latent_dim=20):
+        super().__init__()
+        self.fc1 = nn.Linear(input_dim, hidden_dim)
+        self.fc21 = nn.Linear(hidden_dim, latent_dim)
+        self.fc22 = nn.Linear(hidden_dim, latent_dim)
+
+    def forward(self, x):
+        h1 = F.relu(self.fc1(x))
+        return self.fc21(h1), self.fc22(h1)
+
+
+def _encoder_with(post, base=EncoderLogvarHeadFirst):
+    class Wrong(base):
         def forward(self, x):
             mu, logvar = super().forward(x)
             return mu, post(logvar)
@@ -63,6 +77,24 @@ class EncoderNoRelu(EncoderLogvarHeadFirst):
     def forward(self, x):
         h = self.fc1(x)
         return self.fc_mu(h), self.fc_logvar(h)
+
+
+class EncoderFc21NoRelu(EncoderFc21):
+    def forward(self, x):
+        h1 = self.fc1(x)
+        return self.fc21(h1), self.fc22(h1)
+
+
+class EncoderNoReturn(EncoderFc21):
+    def forward(self, x):
+        h1 = F.relu(self.fc1(x))
+        mu, logvar = self.fc21(h1), self.fc22(h1)  # noqa: F841 -- forgot the return
+
+
+class EncoderReturnsHidden(EncoderFc21):
+    def forward(self, x):
+        h1 = F.relu(self.fc1(x))
+        return self.fc21(h1), self.fc22(h1), h1
 
 
 class EncoderStub(nn.Module):
@@ -112,6 +144,23 @@ class DecoderNoSigmoid(DecoderFunctional):
         return self.fc4(F.relu(self.fc3(z)))
 
 
+class DecoderNoRelu(DecoderFunctional):
+    def forward(self, z):
+        return torch.sigmoid(self.fc4(self.fc3(z)))
+
+
+class DecoderSequentialNoRelu(DecoderSequential):
+    def __init__(self, latent_dim=20, hidden_dim=400, output_dim=784):
+        super().__init__(latent_dim, hidden_dim, output_dim)
+        self.net = nn.Sequential(nn.Linear(latent_dim, hidden_dim), nn.Linear(hidden_dim, output_dim), nn.Sigmoid())
+
+
+class DecoderReturnsLogits(DecoderFunctional):
+    def forward(self, z):
+        logits = self.fc4(F.relu(self.fc3(z)))
+        return torch.sigmoid(logits), logits
+
+
 class DecoderTanh(DecoderFunctional):
     def forward(self, z):
         return torch.tanh(self.fc4(F.relu(self.fc3(z))))
@@ -145,3 +194,85 @@ class VAEFlat(nn.Module):
         mu, logvar = self.e2(F.relu(self.e1(torch.flatten(x, 1)))).chunk(2, dim=1)
         z = Normal(mu, (0.5 * logvar).exp()).rsample()
         return torch.sigmoid(self.d2(F.relu(self.d1(z)))), mu, logvar
+
+
+class VAEExamples(nn.Module):
+    """The pytorch/examples VAE, generalised to any size: methods encode, reparameterize, decode."""
+
+    def __init__(self, input_dim=784, hidden_dim=400, latent_dim=20):
+        super().__init__()
+        self.input_dim = input_dim
+        self.fc1, self.fc21, self.fc22 = (nn.Linear(input_dim, hidden_dim), nn.Linear(hidden_dim, latent_dim),
+                                          nn.Linear(hidden_dim, latent_dim))
+        self.fc3, self.fc4 = nn.Linear(latent_dim, hidden_dim), nn.Linear(hidden_dim, input_dim)
+
+    def encode(self, x):
+        h1 = F.relu(self.fc1(x))
+        return self.fc21(h1), self.fc22(h1)
+
+    def reparameterize(self, mu, logvar):
+        std = torch.exp(0.5 * logvar)
+        eps = torch.randn_like(std)
+        return mu + eps * std
+
+    def decode(self, z):
+        return torch.sigmoid(self.fc4(F.relu(self.fc3(z))))
+
+    def forward(self, x):
+        mu, logvar = self.encode(x.view(-1, self.input_dim))
+        return self.decode(self.reparameterize(mu, logvar)), mu, logvar
+
+
+def vae_examples_with(name, reparameterize=None, forward=None):
+    """VAEExamples with one method rewritten, as a learner would."""
+    methods = {k: v for k, v in (("reparameterize", reparameterize), ("forward", forward)) if v}
+    return type(name, (VAEExamples,), methods)
+
+
+def _reparam_randn_size(self, mu, logvar):
+    std = torch.exp(0.5 * logvar)
+    return mu + torch.randn(std.size()) * std
+
+
+def _reparam_normal_shape(self, mu, logvar):
+    return mu + torch.normal(0.0, 1.0, size=mu.shape) * torch.exp(0.5 * logvar)
+
+
+def _reparam_rand_like(self, mu, logvar):
+    std = torch.exp(0.5 * logvar)
+    return mu + torch.rand_like(std) * std
+
+
+def _forward_decodes_mu(self, x):
+    mu, logvar = self.encode(x.view(-1, self.input_dim))
+    return self.decode(mu), mu, logvar
+
+
+def _forward_view_784(self, x):
+    mu, logvar = self.encode(x.view(-1, 784))
+    return self.decode(self.reparameterize(mu, logvar)), mu, logvar
+
+
+def _forward_returns_std(self, x):
+    mu, logvar = self.encode(x.view(-1, self.input_dim))
+    return self.decode(self.reparameterize(mu, logvar)), mu, torch.exp(0.5 * logvar)
+
+
+def _forward_x_hat_only(self, x):
+    mu, logvar = self.encode(x.view(-1, self.input_dim))
+    return self.decode(self.reparameterize(mu, logvar))
+
+
+def _forward_no_return(self, x):
+    mu, logvar = self.encode(x.view(-1, self.input_dim))
+    self.decode(self.reparameterize(mu, logvar))
+
+
+VAEExamplesRandnSize = vae_examples_with("VAEExamplesRandnSize", reparameterize=_reparam_randn_size)
+VAEExamplesNormalShape = vae_examples_with("VAEExamplesNormalShape", reparameterize=_reparam_normal_shape)
+VAEExamplesRandLike = vae_examples_with("VAEExamplesRandLike", reparameterize=_reparam_rand_like)
+VAEExamplesDecodesMu = vae_examples_with("VAEExamplesDecodesMu", forward=_forward_decodes_mu)
+VAEExamplesView784 = vae_examples_with("VAEExamplesView784", forward=_forward_view_784)
+VAEExamplesReturnsStd = vae_examples_with("VAEExamplesReturnsStd", forward=_forward_returns_std)
+VAEExamplesXHatOnly = vae_examples_with("VAEExamplesXHatOnly", forward=_forward_x_hat_only)
+VAEExamplesNoReturn = vae_examples_with("VAEExamplesNoReturn", forward=_forward_no_return)

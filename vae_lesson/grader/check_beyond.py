@@ -3,7 +3,7 @@ import torch
 
 from solutions import beyond
 
-from .compare import close, example, expect_tensor
+from .compare import close, example, expect_tensor, shape_errors_as_wrong_shape
 from .pitfalls import PITFALLS
 from .result import graded
 from .sandbox import Failure, run
@@ -37,6 +37,11 @@ def spot_the_bug(fn):
     return f"{answer}: {PITFALLS[answer]}"
 
 
+_WEIGHTS_SHAPE = ("the path has shape (steps, Z): the weights t = torch.linspace(0, 1, steps) have shape (steps,) "
+                  "and must have shape (steps, 1), t.unsqueeze(1) or t[:, None], to broadcast against codes of "
+                  "shape (Z,).\n")
+
+
 @graded("interpolate", beyond.interpolate)
 def interpolate(fn):
     """Check interpolate(z_start, z_end, steps) -> (steps, Z), endpoints included, evenly spaced."""
@@ -44,8 +49,9 @@ def interpolate(fn):
     for latent, steps in ((2, 7), (5, 2), (3, 11)):
         z0, z1 = torch.randn(latent, generator=g), torch.randn(latent, generator=g)
         expected = beyond.interpolate(z0, z1, steps)
-        got = expect_tensor(run(fn, z0.clone(), z1.clone(), steps, what=f"interpolate(z0, z1, {steps})"),
-                            f"interpolate(z_start, z_end, steps={steps})", expected.shape)
+        with shape_errors_as_wrong_shape(_WEIGHTS_SHAPE):
+            got = run(fn, z0.clone(), z1.clone(), steps, what=f"interpolate(z0, z1, {steps})")
+        got = expect_tensor(got, f"interpolate(z_start, z_end, steps={steps})", expected.shape)
         if not close(got, expected):
             if close(got.flip(0), expected):
                 raise Failure("wrong-values", "your path runs backwards: the first row must be z_start.")
@@ -77,20 +83,40 @@ def iwae_estimate(fn):
     raise Failure("wrong-values", f"for log-weights of {k} samples:\n" + example("bound", {}, expected, got)[5:])
 
 
+# Labels for two batches: the second lacks the highest label, as most real batches of a few examples do.
+_LABELS = (torch.tensor([7, 0, 3, 9, 2, 9]), torch.tensor([2, 5, 0, 5, 1, 3]))
+
+
+def _name_label_code(got, v, labels):
+    """Name a label given as one number, or one-hot codes sized by the batch's largest label."""
+    if not isinstance(got, torch.Tensor) or got.dim() != 2 or len(got) != len(v):
+        return
+    width = got.shape[1] - v.shape[1]
+    if width == 1:
+        raise Failure("label-not-one-hot", PITFALLS["label-not-one-hot"])
+    if width == labels.max().item() + 1 and width != 10:
+        raise Failure("label-not-one-hot", f"for a batch whose largest label is {labels.max().item()} your codes "
+                      f"had {width} positions, not 10: F.one_hot(labels) without num_classes sizes the code by the "
+                      "largest label present, so it changes from batch to batch. Pass num_classes=10.")
+
+
 @graded("condition", beyond.condition)
 def condition(fn):
     """Check condition(v, labels) -> v with the labels' one-hot codes appended."""
-    v, labels = torch.rand(4, 3, generator=torch.Generator().manual_seed(29)), torch.tensor([7, 0, 3, 9])
-    expected = beyond.condition(v, labels)
-    got = run(fn, v.clone(), labels.clone(), what="condition(v, labels)")
-    if isinstance(got, torch.Tensor) and got.shape == (4, 4):
-        raise Failure("label-not-one-hot", PITFALLS["label-not-one-hot"])
-    got = expect_tensor(got, "condition(v, labels)", expected.shape)
-    if not close(got, expected):
-        raise Failure("wrong-values", "expected v first, then the one-hot code of the label.\n"
-                      + example("row 0", {"v[0]": v[0]}, expected[0], got[0])
-                      + f"\n  (row 0's label is {labels[0].item()}: its one-hot code has a 1 at position 7)")
-    return "v followed by the one-hot code of each label."
+    g = torch.Generator().manual_seed(29)
+    for labels in _LABELS:
+        v = torch.rand(len(labels), 3, generator=g)
+        expected = beyond.condition(v, labels)
+        with shape_errors_as_wrong_shape():
+            got = run(fn, v.clone(), labels.clone(), what=f"condition(v, labels={labels.tolist()})")
+        _name_label_code(got, v, labels)
+        got = expect_tensor(got, "condition(v, labels)", expected.shape)
+        if not close(got, expected):
+            label = labels[0].item()
+            raise Failure("wrong-values", "expected v first, then the one-hot code of the label.\n"
+                          + example("row 0", {"v[0]": v[0]}, expected[0], got[0])
+                          + f"\n  (row 0's label is {label}: its one-hot code has a 1 at position {label})")
+    return "v followed by the one-hot code of each label, 10 positions whatever labels the batch holds."
 
 
 @graded("parameter_count", beyond.parameter_count)

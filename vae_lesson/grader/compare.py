@@ -1,4 +1,6 @@
 """Small tools the checks share: tolerant comparison, validation of returned values, readable examples."""
+from contextlib import contextmanager
+
 import torch
 
 from .sandbox import Failure
@@ -29,3 +31,19 @@ def example(what, inputs, expected, got):
     """'For a = [...]: expected x = [...], got x = [...]' over the first values of each tensor."""
     shown = ", ".join(f"{k} = {fmt(v)}" for k, v in inputs.items())
     return f"For {shown}:\n  expected {what} = {fmt(expected)}\n  got      {what} = {fmt(got)}"
+
+
+# What torch says when two operands do not fit each other: a shape mistake, not a crash.
+_SHAPE_ERRORS = ("cannot be multiplied", "must match the size of tensor", "size mismatch", "shape mismatch",
+                 "cannot broadcast", "shapes cannot", "dimension out of range")
+
+
+@contextmanager
+def shape_errors_as_wrong_shape(hint=""):
+    """Report a learner's operand-shape error as wrong-shape (with `hint` first), not as a crash."""
+    try:
+        yield
+    except Failure as failure:
+        if failure.pitfall == "raised" and any(s in failure.message for s in _SHAPE_ERRORS):
+            raise Failure("wrong-shape", f"{hint}{failure.message}") from None
+        raise

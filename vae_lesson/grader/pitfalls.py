@@ -14,13 +14,13 @@ PITFALLS = {
                           "is log(sigma^2): any real number, negative included. std = exp(0.5 * logvar).",
     "std-not-exponentiated": "std must be exp(0.5 * logvar): you used 0.5 * logvar, which can be negative "
                              "and is not a standard deviation.",
-    "std-missing-half": "std must be exp(0.5 * logvar): you used exp(logvar), which is the variance sigma^2, "
-                        "not the standard deviation sigma.",
+    "std-missing-half": "std must be exp(0.5 * logvar), the 0.5 inside the exp: exp(logvar) is the variance "
+                        "sigma^2 and 0.5 * exp(logvar) half of it, not the standard deviation sigma.",
     "noise-not-randn-like": "draw the noise with torch.randn_like(std): standard normal, with std's shape, dtype "
                             "and device. torch.rand_like is uniform on [0, 1), and torch.randn(shape) is float32 on "
                             "the CPU whatever the inputs are.",
-    "no-noise": "z must be mu + std * eps with eps ~ N(0, I): without eps there is no sampling, and without std the "
-                "noise ignores the encoder's uncertainty.",
+    "no-noise": "z must be mu + std * eps with eps ~ N(0, I): without eps there is no sampling, z is a fixed "
+                "function of x and the decoder never learns to handle the spread of q(z|x).",
     "no-gradient": "the sample must stay differentiable: no .sample(), .detach() or torch.no_grad(). The trick is to "
                    "write z = mu + std * eps so that gradients reach mu and logvar (rsample() does the same).",
     "missing-sigmoid": "the decoder must end with torch.sigmoid so that every output is in [0, 1], like the pixels.",
@@ -28,7 +28,8 @@ PITFALLS = {
                        "subtracts it, so the loss adds it as a positive term.",
     "kl-missing-half": "the closed form has a factor 0.5: -0.5 * sum(1 + logvar - mu^2 - exp(logvar)).",
     "mean-reduction": "use sum reduction for both terms (reduction='sum'; F.mse_loss averages by default): a mean "
-                      "changes the scale of the loss and the weight of one term against the other.",
+                      "over elements divides the two terms by different counts and so shifts their balance; dividing "
+                      "the whole loss by the batch size keeps the balance but rescales the loss and its gradients.",
     "missing-kl-term": "the loss is reconstruction + KL: the KL term is missing, so nothing pulls q(z|x) towards N(0, I).",
     "missing-reconstruction-term": "the loss is reconstruction + KL: the reconstruction term is missing, so nothing "
                                    "asks the decoder to reproduce x.",
@@ -39,8 +40,9 @@ PITFALLS = {
     "missing-log-k": "the importance-weighted bound averages the k weights: subtract log(k) after the logsumexp.",
     "elbo-not-iwae": "the mean of the log-weights is the ELBO estimate (Jensen's inequality moves the log inside); the "
                      "importance-weighted bound takes the log of the mean of the weights.",
-    "label-not-one-hot": "give the network the label as a one-hot vector (F.one_hot(labels, 10)), not as a single "
-                         "number: digit 7 is not 'seven times' digit 1.",
+    "label-not-one-hot": "give the network the label as a one-hot vector of fixed length, F.one_hot(labels, "
+                         "num_classes=10): not as a single number (digit 7 is not 'seven times' digit 1), and not "
+                         "without num_classes, which sizes the code by the batch's largest label.",
     "missing-biases": "each nn.Linear(a, b) also has b biases: count a * b + b.",
     "wrong-shape": "the output does not have the expected type or shape.",
     "wrong-values": "the output has the right shape but not the expected values.",
@@ -50,15 +52,33 @@ PITFALLS = {
     "too-slow": "your code took too long; a check allows it a few seconds.",
 }
 
-# Reparameterization variants: (mu, logvar) -> z. Each draws eps exactly as the reference does,
-# so with the same seed a learner's buggy code reproduces its variant to the last bit.
-REPARAMETERIZE_BUGS = {
-    "std-not-exponentiated": lambda mu, logvar: mu + 0.5 * logvar * torch.randn_like(logvar),
-    "std-missing-half": lambda mu, logvar: mu + torch.exp(logvar) * torch.randn_like(logvar),
-    "logvar-as-variance": lambda mu, logvar: mu + torch.sqrt(logvar) * torch.randn_like(logvar),
-    "noise-not-randn-like": lambda mu, logvar: mu + torch.exp(0.5 * logvar) * torch.rand_like(logvar),
-    "no-noise": lambda mu, logvar: mu + 0 * logvar,
-}
+# Reparameterization variants: (pitfall, what the code does, (mu, logvar) -> z). Each draws eps exactly as
+# the reference does, so with the same seed a learner's buggy code reproduces its variant to the last bit.
+REPARAMETERIZE_BUGS = [
+    ("std-not-exponentiated", "you used std = 0.5 * logvar",
+     lambda mu, logvar: mu + 0.5 * logvar * torch.randn_like(logvar)),
+    ("std-missing-half", "you used std = exp(logvar), the variance",
+     lambda mu, logvar: mu + torch.exp(logvar) * torch.randn_like(logvar)),
+    ("std-missing-half", "you used std = 0.5 * exp(logvar), half the variance: the 0.5 belongs inside the exp",
+     lambda mu, logvar: mu + 0.5 * torch.exp(logvar) * torch.randn_like(logvar)),
+    ("logvar-as-variance", "you used std = sqrt(logvar)",
+     lambda mu, logvar: mu + torch.sqrt(logvar) * torch.randn_like(logvar)),
+    ("noise-not-randn-like", "eps was drawn with torch.rand_like: uniform on [0, 1), not standard normal",
+     lambda mu, logvar: mu + torch.exp(0.5 * logvar) * torch.rand_like(logvar)),
+    ("no-noise", "z equals mu: no noise was added", lambda mu, logvar: mu + 0 * logvar),
+    ("no-noise", "z = mu + std: the noise eps is missing, so z is not random",
+     lambda mu, logvar: mu + torch.exp(0.5 * logvar)),
+]
+
+
+def name_reparameterization(z, mu, logvar, close):
+    """(pitfall, description) of the variant that reproduces z to the last bit, drawing eps with seed 0; or None."""
+    for pitfall, what, bug in REPARAMETERIZE_BUGS:
+        torch.manual_seed(0)
+        if close(z, bug(mu, logvar)):
+            return pitfall, what
+    return None
+
 
 # The KL's scale per sum-reduced batch (B examples, Z latent dims) -> variants of the reference value.
 KL_BUGS = {
@@ -79,6 +99,6 @@ def loss_bugs(x_hat, x, mu, logvar):
         "kl-sign-flipped": [mse - kl, mse_mean - kl],
         "kl-missing-half": [mse + 2 * kl],
         "mean-reduction": [mse_mean + kl, mse + kl / B, mse + kl / mu.numel(), mse_mean + kl / mu.numel(),
-                           mse_mean + kl / B, (mse + kl) / B],
+                           mse_mean + kl / B],  # each divides the terms by different counts
         "bce-instead-of-mse": [F.binary_cross_entropy(x_hat, x, reduction="sum") + kl],
     }

@@ -1,0 +1,149 @@
+"""Check of reparameterize: z = mu + exp(0.5 * logvar) * eps, judged by its exact draw and by its statistics.
+
+The learner's z is first compared with the reference's draw for the same seed; code that draws its
+noise another way (rsample, normal_) is judged by the statistics of (z - mu) / std instead.
+"""
+import torch
+
+import solutions
+
+from .compare import close, expect_tensor, shape_errors_as_wrong_shape
+from .pitfalls import PITFALLS, name_reparameterization
+from .result import graded
+from .sandbox import Failure, check_unchanged, run
+
+ROWS, COLS = 50, 40  # different sizes, so that a matrix product or a transpose shows as a shape mistake
+
+# Wrong scales of the noise, recognised by statistics when the noise is not drawn like the reference's.
+_WRONG_SCALES = [
+    ("std-not-exponentiated", "you used std = 0.5 * logvar", lambda lv: 0.5 * lv),
+    ("std-missing-half", "you used std = exp(logvar), the variance", torch.exp),
+    ("std-missing-half", "you used std = 0.5 * exp(logvar), half the variance: the 0.5 belongs inside the exp",
+     lambda lv: 0.5 * lv.exp()),
+    ("logvar-as-variance", "you used logvar itself as std", lambda lv: lv),
+]
+
+
+def looks_standard_normal(e, logvar):
+    """N(0, 1)-like overall and as wide for small as for large logvar, so a wrong scale cannot average out."""
+    e, lv = e.detach().double(), logvar.detach()
+    return bool(torch.isfinite(e).all() and e.mean().abs() < 0.1 and (e.std() - 1).abs() < 0.1
+                and e.min() < -2 and e.max() > 2
+                and all((e[part].std() - 1).abs() < 0.15 for part in (lv < 0, lv >= 0)))
+
+
+def _reparam_inputs(dtype=torch.float32, device="cpu"):
+    g = torch.Generator().manual_seed(7)
+    mu = torch.randn(ROWS, COLS, generator=g).mul(0.5)
+    logvar = torch.rand(ROWS, COLS, generator=g).mul(5).sub(3)  # in [-3, 2]: negative and positive
+    return [t.to(dtype=dtype, device=device).requires_grad_() for t in (mu, logvar)]
+
+
+def _sample(fn, mu, logvar, seed=0):
+    before = [mu.detach().clone(), logvar.detach().clone()]
+    torch.manual_seed(seed)
+    with shape_errors_as_wrong_shape("z must have mu's shape: combine mu, std and eps elementwise (+ and *), "
+                                     "not with @, matmul or a transpose.\n"):
+        z = run(fn, mu, logvar, what="reparameterize(mu, logvar)")
+    if isinstance(z, torch.Tensor) and z.shape == mu.shape[::-1]:
+        raise Failure("wrong-shape", f"reparameterize returned shape {tuple(z.shape)}, mu's shape transposed; "
+                                     f"expected {tuple(mu.shape)}.")
+    z = expect_tensor(z, "reparameterize", mu.shape)
+    check_unchanged(before, [mu, logvar], ["mu", "logvar"])
+    return z
+
+
+def _rms(t):
+    return t.double().pow(2).mean().sqrt().item()
+
+
+def _spread_report(d, lv):
+    """How far z - mu spreads against what std predicts, for small and for large logvar."""
+    std, lines, ratios = torch.exp(0.5 * lv), [], []
+    for name, mask in (("logvar < 0", lv < 0), ("logvar >= 0", lv >= 0)):
+        want, got = _rms(std[mask]), _rms(d[mask])
+        ratios.append(got / want)
+        lines.append(f"  where {name}: z - mu should spread by {want:.3f} (RMS of std), yours by {got:.3f} "
+                     f"({got / want:.2f} times)")
+    if abs(_rms(d[lv < 0]) / _rms(d[lv >= 0]) - 1) < 0.2:
+        lines.append("  Your spread does not follow logvar: is eps multiplied by std = exp(0.5 * logvar)?")
+    return ratios, "\n".join(lines)
+
+
+def _describe_wrong_noise(d, lv):
+    if not torch.isfinite(d).all():
+        return f"z has {int((~torch.isfinite(d)).sum())} NaN or infinite values out of {d.numel()}."
+    ratios, report = _spread_report(d, lv)
+    centred = abs(d.double().mean().item()) < 0.1 * _rms(d) + 1e-12
+    if centred and any(abs(r - 1) > 0.15 for r in ratios):
+        return "the noise's scale is wrong: z - mu must be std * eps with std = exp(0.5 * logvar).\n" + report
+    return (f"z is not distributed as mu + exp(0.5 * logvar) * eps with eps ~ N(0, 1): z - mu should average 0; "
+            f"yours averages {d.double().mean().item():.3f}.\n" + report)
+
+
+def diagnose_sample(z, mu, logvar):
+    """Raise the Failure that names how z departs from mu + exp(0.5 * logvar) * eps."""
+    d, lv = (z - mu).detach(), logvar.detach()
+    if bool(torch.isnan(d[lv < 0]).all()) and bool(torch.isfinite(d[lv > 0]).all()):
+        raise Failure("logvar-as-variance", "z is NaN wherever logvar < 0: you took the sqrt or log of logvar as "
+                                            "if it were a variance.")
+    named = name_reparameterization(z, mu, logvar, close)
+    if named:
+        raise Failure(named[0], f"{named[1]}. {PITFALLS[named[0]]}")
+    if torch.equal(d, torch.zeros_like(d)):
+        raise Failure("no-noise", "z equals mu exactly: no noise was added.")
+    for pitfall, what, scale in _WRONG_SCALES:
+        if looks_standard_normal(d / scale(lv), lv):
+            raise Failure(pitfall, f"{what}. {PITFALLS[pitfall]}")
+    e = d / torch.exp(0.5 * lv)
+    if e.min() >= 0 and e.max() < 1:
+        raise Failure("noise-not-randn-like", "the noise lies in [0, 1): that is torch.rand_like (uniform); "
+                                              "use torch.randn_like (standard normal).")
+    raise Failure("wrong-values", _describe_wrong_noise(d, lv))
+
+
+def _check_dtype_and_device(fn):
+    mu, logvar = _reparam_inputs(torch.float64)
+    z = _sample(fn, mu, logvar)
+    if z.dtype != torch.float64:
+        raise Failure("noise-not-randn-like", f"with float64 inputs z came back as {z.dtype}: "
+                                              "draw eps with torch.randn_like(std) so it follows std's dtype.")
+    e = ((z - mu) / torch.exp(0.5 * logvar)).detach()
+    if torch.allclose(e, e.float().double(), rtol=1e-11, atol=1e-12):
+        raise Failure("noise-not-randn-like", "with float64 inputs the noise had only float32 precision: "
+                                              "torch.randn(shape) makes float32; torch.randn_like(std) follows std.")
+    if torch.cuda.is_available():
+        mu, logvar = _reparam_inputs(device="cuda")
+        try:
+            z = _sample(fn, mu, logvar)
+        except Failure as f:
+            if f.pitfall == "raised" and "device" in f.message:
+                raise Failure("noise-not-randn-like", "with inputs on CUDA your noise was made on another device: "
+                                                      f"use torch.randn_like(std).\n{f.message}") from None
+            raise
+        if z.device != mu.device:
+            raise Failure("noise-not-randn-like", f"with inputs on {mu.device} z came back on {z.device}: "
+                                                  "use torch.randn_like(std).")
+
+
+@graded("reparameterize", solutions.reparameterize)
+def reparameterize(fn):
+    """Check reparameterize(mu, logvar) -> mu + exp(0.5 * logvar) * eps."""
+    mu, logvar = _reparam_inputs()
+    z = _sample(fn, mu, logvar)
+    torch.manual_seed(0)
+    if not close(z, solutions.reparameterize(mu, logvar)) and not looks_standard_normal(
+            (z - mu).detach() / torch.exp(0.5 * logvar.detach()), logvar):
+        diagnose_sample(z, mu, logvar)
+    if not z.requires_grad or z.grad_fn is None:
+        raise Failure("no-gradient", "z carries no gradient back to mu and logvar. " + PITFALLS["no-gradient"])
+    run(lambda: z.sum().backward(), what="backpropagating through your z")
+    if logvar.grad is None or mu.grad is None or not logvar.grad.abs().sum() > 0:
+        raise Failure("no-gradient", "the gradient reaches " + ("neither mu nor logvar" if mu.grad is None else
+                      "mu but not logvar") + ". " + PITFALLS["no-gradient"])
+    _check_dtype_and_device(fn)
+    torch.manual_seed(1)
+    if close(z, _sample(fn, mu, logvar, seed=1)):
+        raise Failure("no-noise", "two calls with different seeds gave the same z: draw fresh noise on every call.")
+    return "z = mu + exp(0.5 * logvar) * eps, differentiable in mu and logvar, with fresh N(0, 1) noise " \
+           "of std's dtype and device."

@@ -1,0 +1,127 @@
+"""Check of the VAE exercise: flatten, encode, sample z (in eval mode too), decode.
+
+The learner's VAE gets the reference's weights (see check_modules) and the same seed, so its x_hat
+matches the reference's to the last bit, or the sampling variant that reproduces it names the mistake.
+"""
+import torch
+import torch.nn.functional as F
+
+import solutions
+
+from .check_modules import B, D, H, Z, best_match, build, decoder_layout, encoder_layout, linears, outputs
+from .compare import close, example
+from .pitfalls import PITFALLS, name_reparameterization
+from .result import graded
+from .sandbox import Failure, run
+
+
+def _reference_decode(ref, z, squash=True):
+    logits = ref.decoder.out(F.relu(ref.decoder.hidden(z)))
+    return torch.sigmoid(logits) if squash else logits
+
+
+def _diagnose_sampling(ref, x_hat, mu, logvar, z):
+    if close(x_hat, _reference_decode(ref, z, squash=False)) or x_hat.min() < 0 or x_hat.max() > 1:
+        raise Failure("missing-sigmoid", PITFALLS["missing-sigmoid"])
+    named = name_reparameterization(x_hat, mu, logvar, lambda got, z: close(got, _reference_decode(ref, z)))
+    if named:
+        raise Failure(named[0], f"in your VAE's sampling {named[1]}. {PITFALLS[named[0]]}")
+
+
+def _diagnose(ref, x, got):
+    with torch.no_grad():
+        mu, logvar = ref.encoder(x.flatten(1))
+        torch.manual_seed(0)
+        z = solutions.reparameterize(mu, logvar)
+        x_hat = _reference_decode(ref, z)
+        if not close(got[0], x_hat):
+            _diagnose_sampling(ref, got[0], mu, logvar, z)
+    wrong = [name for name, g, e in (("mu", got[1], mu), ("logvar", got[2], logvar)) if not close(g, e)]
+    if close(got[0], x_hat):  # what it computed is right; what it returned is not
+        if wrong == ["logvar"] and (logvar < 0).any() and (got[2] >= 0).all():
+            raise Failure("logvar-as-variance", "x_hat is right, but the third value returned is never negative: "
+                          "return logvar itself, not the variance or std. " + PITFALLS["logvar-as-variance"])
+        raise Failure("wrong-values", f"x_hat is right, but the returned {' and '.join(wrong)} differ(s): return "
+                      "(x_hat, mu, logvar) in this order, as the encoder gives them.")
+    part = f"the encoder's {wrong[0]}" if wrong else "the sampling and the decoder"
+    raise Failure("wrong-values", f"x_hat differs from the reference for the same weights and noise: look at {part}.\n"
+                  + example("x_hat", {"x": x.flatten(1)}, x_hat, got[0]))
+
+
+def _train_mode_outputs(model, ref, x, expected):
+    """The outputs to diagnose, or None if they match; a flattening mistake is named here."""
+    layout = {**encoder_layout(ref.encoder), **decoder_layout(ref.decoder)}
+    try:
+        return best_match(model, ref, layout, x, expected, "VAE.forward(x)")
+    except Failure as f:
+        if f.pitfall == "raised" and "784" in f.message:
+            raise Failure("wrong-shape", f"forward(x) hard-codes 784 pixels, but this VAE was built with "
+                          f"input_dim={D} (the check uses small sizes; chapter 10 uses others): flatten with the "
+                          "size the model was built with, or with x.flatten(1), which needs no size.\n"
+                          f"{f.message}") from None
+        if f.pitfall == "raised" and "shape" in f.message:
+            raise Failure("wrong-shape", "forward(x) must flatten x from (batch, 1, height, width) to (batch, "
+                          f"input_dim) first, e.g. x.flatten(start_dim=1).\n{f.message}") from None
+        raise
+
+
+def _check_eval_mode(model, ref, x):
+    model.eval(), ref.eval()
+    with torch.no_grad():
+        torch.manual_seed(1)
+        expected = ref(x)
+        got = outputs(model, x, "VAE.forward(x) in eval mode", 3, seed=1)
+        mu_only = ref.decoder(expected[1])
+    if not close(got[0], expected[0]):
+        if close(got[0], mu_only):
+            raise Failure("no-noise", "in eval mode your VAE decodes mu instead of a sample z: the course samples "
+                                      "z in both modes, so that the test loss is the same ELBO as the training loss.")
+        raise Failure("wrong-values", "in eval mode x_hat differs from the reference for the same weights and noise.")
+    model.train(), ref.train()
+
+
+def _check_gradient(model, x):
+    got = outputs(model, x, "VAE.forward(x)", 3, seed=2)
+    run(lambda: got[0].sum().backward(), what="backpropagating through your VAE")
+    if any(l.weight.grad is None for l in linears(model) if tuple(l.weight.shape) in ((H, D), (Z, H), (2 * Z, H))):
+        raise Failure("no-gradient", "no gradient reaches the encoder through x_hat. " + PITFALLS["no-gradient"])
+
+
+def _check_float64(model, x):
+    """In float64 the noise must be float64 too: torch.randn(batch, latent) is float32 whatever the model is."""
+    model.double()
+    decoder_input = [l for l in linears(model) if tuple(l.weight.shape) == (H, Z)][0]
+    seen = []
+    hook = decoder_input.register_forward_pre_hook(lambda layer, args: seen.append(args[0].detach()))
+    try:
+        with torch.no_grad():
+            got = outputs(model, x.double(), "VAE.forward(x) with the model in float64 (model.double())", 3)
+    finally:
+        hook.remove()
+    if got[0].dtype != torch.float64 or not seen:
+        raise Failure("noise-not-randn-like", f"with the model and x in float64, x_hat came back as {got[0].dtype}: "
+                                              "keep the input's dtype, and draw eps with torch.randn_like(std).")
+    mu, logvar = got[1].detach(), got[2].detach()
+    e = (seen[0] - mu) / torch.exp(0.5 * logvar)
+    if torch.allclose(e, e.float().double(), rtol=1e-11, atol=1e-12):
+        raise Failure("noise-not-randn-like", "with the model in float64 your noise had only float32 precision: "
+                                              "torch.randn(batch, latent) makes float32 on the CPU whatever the "
+                                              "model is; torch.randn_like(std) follows std's dtype and device.")
+
+
+@graded("vae", solutions.VAE)
+def vae(cls):
+    """Check VAE(input_dim, hidden_dim, latent_dim): flattens x, samples z (also in eval mode), decodes."""
+    model, ref = build(cls, "VAE", input_dim=D, hidden_dim=H, latent_dim=Z), solutions.VAE(D, H, Z)
+    x = torch.rand(B, 1, 3, 4, generator=torch.Generator().manual_seed(17))  # image-shaped: forward must flatten
+    torch.manual_seed(0)
+    with torch.no_grad():
+        expected = ref(x)
+    candidates = _train_mode_outputs(model, ref, x, expected)
+    if candidates is not None:
+        _diagnose(ref, x, candidates[0])
+    _check_eval_mode(model, ref, x)
+    _check_gradient(model, x)
+    _check_float64(model, x)
+    return "(x_hat, mu, logvar) match the reference for the same weights and noise, in train and eval mode, " \
+           "in float32 and float64."
