@@ -70,6 +70,8 @@ def _encoder_with(post, base=EncoderLogvarHeadFirst):
         def forward(self, x):
             mu, logvar = super().forward(x)
             return mu, post(logvar)
+    squash = getattr(post, "__name__", "post").strip("<>").replace("lambda", "squashed")
+    Wrong.__name__ = f"{base.__name__}_logvar_{squash}"
     return Wrong
 
 

@@ -1,194 +1,17 @@
 """The grader tested both ways: every correct submission passes, every known-wrong one gets its pitfall id."""
+import re
 import time
-from types import SimpleNamespace
 
 import pytest
 
 import solutions
 from solutions import beyond
-from tests import submissions_beyond, submissions_functions, submissions_losses, submissions_modules
+import torch
 
-# The whole catalogue under one name: s.<submission>.
-s = SimpleNamespace(**{k: v for m in (submissions_modules, submissions_functions, submissions_losses,
-                                      submissions_beyond) for k, v in vars(m).items()})
+from tests.catalogue import CORRECT, WRONG, D, E1, s
 from vae_lesson import check
 from vae_lesson.grader import sandbox
 
-E, D = s.EncoderLogvarHeadFirst, s.DecoderFunctional
-E1 = s.EncoderFc21  # mu's head first: the weight plan tried last swaps the heads
-torch = __import__("torch")
-
-CORRECT = [
-    (check.encoder, solutions.Encoder), (check.encoder, s.EncoderSequentialFusedHead),
-    (check.encoder, s.EncoderLogvarHeadFirst), (check.encoder, s.EncoderModuleList),
-    (check.encoder, s.EncoderFusedLogvarFirst), (check.encoder, s.EncoderFc21),
-    (check.decoder, solutions.Decoder), (check.decoder, s.DecoderSequential), (check.decoder, s.DecoderFunctional),
-    (check.decoder, s.DecoderManualSigmoid), (check.decoder, s.DecoderPrinting),
-    (check.reparameterize, solutions.reparameterize), (check.reparameterize, s.rep_exp_half),
-    (check.reparameterize, s.rep_mul_exp), (check.reparameterize, s.rep_randn_explicit),
-    (check.reparameterize, s.rep_rsample), (check.reparameterize, s.rep_sqrt_exp),
-    (check.reparameterize, s.rep_normal_tensors),
-    (check.kl_divergence, solutions.kl_divergence), (check.kl_divergence, s.kl_expanded),
-    (check.kl_divergence, s.kl_distributions), (check.kl_divergence, s.kl_per_example_then_sum),
-    (check.kl_divergence, s.kl_with_std),
-    (check.vae_loss, solutions.vae_loss), (check.vae_loss, s.loss_functional), (check.vae_loss, s.loss_manual),
-    (check.vae_loss, s.loss_module), (check.vae_loss, s.loss_per_example), (check.vae_loss, s.loss_none_reduction),
-    (check.vae, solutions.VAE), (check.vae, s.VAEFlat), (check.vae, s.make_vae(E, D, s.rep_rsample)),
-    (check.vae, s.make_vae(s.EncoderSequentialFusedHead, s.DecoderSequential, s.rep_exp_half)),
-    (check.vae, s.make_vae(s.EncoderModuleList, s.DecoderManualSigmoid, s.rep_randn_explicit,
-                           flatten=lambda x: x.reshape(len(x), -1))),
-    (check.vae, s.VAEExamples), (check.vae, s.make_vae(E1, D, s.rep_normal_tensors, flatten=lambda x: x.flatten(1))),
-    (check.interpolate, beyond.interpolate), (check.interpolate, s.interp_lerp), (check.interpolate, s.interp_loop),
-    (check.interpolate, s.interp_arange), (check.interpolate, s.interp_outer),
-    (check.interpolate, s.interp_view_column),
-    (check.spot_the_bug, beyond.spot_the_bug), (check.spot_the_bug, s.spot_plain),
-    (check.spot_the_bug, s.spot_variable), (check.spot_the_bug, s.spot_lookup), (check.spot_the_bug, s.spot_stripped),
-    (check.iwae_estimate, beyond.iwae_estimate), (check.iwae_estimate, s.iwae_manual_max),
-    (check.iwae_estimate, s.iwae_logmeanexp), (check.iwae_estimate, s.iwae_numpy_style),
-    (check.iwae_estimate, s.iwae_float64),
-    (check.condition, beyond.condition), (check.condition, s.cond_eye), (check.condition, s.cond_scatter),
-    (check.condition, s.cond_compare), (check.condition, s.cond_loop), (check.condition, s.cond_index_fill),
-    (check.parameter_count, beyond.parameter_count), (check.parameter_count, s.count_layers),
-    (check.parameter_count, s.count_expanded), (check.parameter_count, s.count_by_building),
-    (check.parameter_count, s.count_tensor),
-]
-
-WRONG = [
-    ("logvar-as-variance", check.encoder, s._encoder_with(lambda lv: lv.exp())),
-    ("logvar-as-variance", check.encoder, s._encoder_with(lambda lv: (0.5 * lv).exp())),
-    ("logvar-as-variance", check.encoder, s._encoder_with(torch.relu)),
-    ("logvar-as-variance", check.encoder, s._encoder_with(torch.nn.functional.softplus)),
-    ("logvar-as-variance", check.encoder, s._encoder_with(torch.exp, base=E1)),
-    ("logvar-as-variance", check.encoder, s._encoder_with(torch.nn.functional.softplus, base=E1)),
-    ("logvar-as-variance", check.encoder, s._encoder_with(torch.relu, base=E1)),
-    ("logvar-as-variance", check.reparameterize, s.rep_sqrt_logvar),
-    ("logvar-as-variance", check.reparameterize, s.rep_log_logvar),
-    ("logvar-as-variance", check.kl_divergence, s.kl_logvar_as_var),
-    ("logvar-as-variance", check.vae, s.VAEExamplesReturnsStd),
-    ("std-not-exponentiated", check.reparameterize, s.rep_std_not_exp),
-    ("std-not-exponentiated", check.reparameterize, s.rep_std_not_exp_2),
-    ("std-not-exponentiated", check.vae, s.make_vae(E, D, s.rep_std_not_exp)),
-    ("std-not-exponentiated", check.vae, s.make_vae(E1, D, s.rep_std_not_exp)),
-    ("std-not-exponentiated", check.vae, s.make_vae(s.EncoderSequentialFusedHead, D, s.rep_std_not_exp_2)),
-    ("std-missing-half", check.reparameterize, s.rep_missing_half),
-    ("std-missing-half", check.reparameterize, s.rep_missing_half_2),
-    ("std-missing-half", check.reparameterize, s.rep_half_variance),
-    ("std-missing-half", check.reparameterize, s.rep_half_variance_2),
-    ("std-missing-half", check.vae, s.make_vae(E, D, s.rep_missing_half)),
-    ("std-missing-half", check.vae, s.make_vae(E1, D, s.rep_missing_half_2)),
-    ("std-missing-half", check.vae, s.make_vae(E1, D, s.rep_half_variance)),
-    ("noise-not-randn-like", check.reparameterize, s.rep_rand_like),
-    ("noise-not-randn-like", check.reparameterize, s.rep_randn_float32),
-    ("noise-not-randn-like", check.reparameterize, s.rep_randn_batch_latent),
-    ("noise-not-randn-like", check.vae, s.make_vae(E1, D, s.rep_rand_like)),
-    ("noise-not-randn-like", check.vae, s.VAEExamplesRandLike),
-    ("noise-not-randn-like", check.vae, s.make_vae(E1, D, s.rep_randn_batch_latent)),
-    ("noise-not-randn-like", check.vae, s.make_vae(E, D, s.rep_randn_float32)),
-    ("noise-not-randn-like", check.vae, s.VAEExamplesRandnSize),
-    ("noise-not-randn-like", check.vae, s.VAEExamplesNormalShape),
-    ("no-noise", check.reparameterize, s.rep_mu_only),
-    ("no-noise", check.reparameterize, s.rep_no_eps),
-    ("no-noise", check.reparameterize, s.rep_no_eps_2),
-    ("no-noise", check.vae, s.make_vae(E, D, s.rep_mu_only)),
-    ("no-noise", check.vae, s.make_vae(E1, D, s.rep_mu_only)),
-    ("no-noise", check.vae, s.VAEExamplesDecodesMu),
-    ("no-noise", check.vae, s.make_vae(E1, D, s.rep_no_eps)),
-    ("no-noise", check.vae, s.make_vae(E, D, s.rep_rsample, mu_in_eval=True)),
-    ("no-gradient", check.reparameterize, s.rep_sample),
-    ("no-gradient", check.reparameterize, s.rep_detach),
-    ("no-gradient", check.reparameterize, s.rep_no_grad),
-    ("no-gradient", check.kl_divergence, s.kl_item),
-    ("no-gradient", check.vae, s.make_vae(E, D, s.rep_sample)),
-    ("missing-sigmoid", check.decoder, s.DecoderNoSigmoid),
-    ("missing-sigmoid", check.decoder, s.DecoderTanh),
-    ("missing-sigmoid", check.vae, s.make_vae(E, s.DecoderNoSigmoid, s.rep_rsample)),
-    ("missing-sigmoid", check.vae, s.make_vae(E1, s.DecoderNoSigmoid, s.rep_rsample)),
-    ("kl-sign-flipped", check.kl_divergence, s.kl_sign),
-    ("kl-sign-flipped", check.kl_divergence, s.kl_sign_2),
-    ("kl-sign-flipped", check.vae_loss, s.loss_kl_sign),
-    ("kl-sign-flipped", check.vae_loss, s.loss_kl_sign_2),
-    ("kl-missing-half", check.kl_divergence, s.kl_no_half),
-    ("kl-missing-half", check.kl_divergence, s.kl_no_half_2),
-    ("kl-missing-half", check.vae_loss, s.loss_kl_no_half),
-    ("kl-missing-half", check.vae_loss, s.loss_kl_no_half_2),
-    ("mean-reduction", check.kl_divergence, s.kl_mean),
-    ("mean-reduction", check.kl_divergence, s.kl_batch_mean),
-    ("mean-reduction", check.vae_loss, s.loss_mse_default),
-    ("mean-reduction", check.vae_loss, s.loss_kl_mean),
-    ("mean-reduction", check.vae_loss, s.loss_both_mean),
-    ("mean-reduction", check.vae_loss, s.loss_batch_averaged),
-    ("mean-reduction", check.vae_loss, s.loss_per_example_mean),
-    ("mean-reduction", check.vae_loss, s.loss_pixel_averaged),
-    ("missing-kl-term", check.vae_loss, s.loss_no_kl),
-    ("missing-kl-term", check.vae_loss, s.loss_no_kl_2),
-    ("missing-reconstruction-term", check.vae_loss, s.loss_no_recon),
-    ("missing-reconstruction-term", check.vae_loss, s.loss_no_recon_2),
-    ("bce-instead-of-mse", check.vae_loss, s.loss_bce),
-    ("wrong-values", check.encoder, s.EncoderNoRelu),
-    ("wrong-values", check.encoder, s.EncoderFc21NoRelu),
-    ("wrong-values", check.decoder, s.DecoderNoRelu),
-    ("wrong-values", check.decoder, s.DecoderSequentialNoRelu),
-    ("wrong-values", check.reparameterize, s.rep_unscaled),
-    ("wrong-values", check.reparameterize, s.rep_half_std),
-    ("wrong-shape", check.encoder, s.EncoderOneOutput),
-    ("wrong-shape", check.encoder, s.EncoderNoReturn),
-    ("wrong-shape", check.encoder, s.EncoderReturnsHidden),
-    ("wrong-shape", check.decoder, s.DecoderReturnsLogits),
-    ("wrong-shape", check.reparameterize, s.rep_none),
-    ("wrong-shape", check.reparameterize, s.rep_wrong_shape),
-    ("wrong-shape", check.reparameterize, s.rep_tuple),
-    ("wrong-shape", check.reparameterize, s.rep_matmul),
-    ("wrong-shape", check.reparameterize, s.rep_eps_transposed),
-    ("wrong-shape", check.reparameterize, s.rep_transposed),
-    ("wrong-shape", check.kl_divergence, s.kl_per_example),
-    ("wrong-shape", check.kl_divergence, s.kl_matmul),
-    ("wrong-shape", check.kl_divergence, s.kl_tuple),
-    ("wrong-shape", check.vae_loss, s.loss_tuple),
-    ("wrong-shape", check.vae_loss, s.loss_none),
-    ("wrong-shape", check.vae, s.make_vae(E, D, s.rep_rsample, flatten=lambda x: x)),
-    ("wrong-shape", check.vae, s.make_vae(E1, D, s.rep_rsample, flatten=lambda x: x.view(-1, 784))),
-    ("wrong-shape", check.vae, s.make_vae(E1, D, s.rep_rsample, flatten=lambda x: x.view(x.size(0), 28 * 28))),
-    ("wrong-shape", check.vae, s.VAEExamplesView784),
-    ("wrong-shape", check.vae, s.VAEExamplesXHatOnly),
-    ("wrong-shape", check.vae, s.VAEExamplesNoReturn),
-    ("not-implemented", check.encoder, s.EncoderStub),
-    ("not-implemented", check.reparameterize, s.rep_stub),
-    ("raised", check.reparameterize, s.rep_raises),
-    ("modified-input", check.reparameterize, s.rep_in_place),
-    ("modified-input", check.vae_loss, s.loss_in_place),
-    ("too-slow", check.reparameterize, s.rep_slow),
-    ("wrong-values", check.reparameterize, s.rep_nan),
-    ("wrong-values", check.interpolate, s.interp_no_end),
-    ("wrong-values", check.interpolate, s.interp_reversed),
-    ("wrong-shape", check.interpolate, s.interp_list),
-    ("wrong-shape", check.interpolate, s.interp_one_extra),
-    ("wrong-shape", check.interpolate, s.interp_no_unsqueeze),
-    ("wrong-shape", check.interpolate, s.interp_lerp_flat),
-    ("wrong-shape", check.interpolate, s.interp_none),
-    ("wrong-values", check.spot_the_bug, s.spot_wrong),
-    ("wrong-values", check.spot_the_bug, s.spot_unknown),
-    ("wrong-shape", check.spot_the_bug, s.spot_not_a_string),
-    ("no-logsumexp", check.iwae_estimate, s.iwae_naive),
-    ("no-logsumexp", check.iwae_estimate, s.iwae_naive_sum),
-    ("missing-log-k", check.iwae_estimate, s.iwae_no_log_k),
-    ("missing-log-k", check.iwae_estimate, s.iwae_no_log_k_2),
-    ("elbo-not-iwae", check.iwae_estimate, s.iwae_mean_of_logs),
-    ("elbo-not-iwae", check.iwae_estimate, s.iwae_mean_of_logs_2),
-    ("wrong-shape", check.iwae_estimate, s.iwae_wrong_dim),
-    ("wrong-shape", check.iwae_estimate, s.iwae_float),
-    ("label-not-one-hot", check.condition, s.cond_raw_label),
-    ("label-not-one-hot", check.condition, s.cond_scaled_label),
-    ("label-not-one-hot", check.condition, s.cond_one_hot_no_num_classes),
-    ("label-not-one-hot", check.condition, s.cond_eye_by_max),
-    ("wrong-values", check.condition, s.cond_label_first),
-    ("wrong-shape", check.condition, s.cond_none),
-    ("wrong-shape", check.condition, s.cond_tuple),
-    ("missing-biases", check.parameter_count, s.count_no_biases),
-    ("missing-biases", check.parameter_count, s.count_no_biases_2),
-    ("wrong-values", check.parameter_count, s.count_one_head),
-    ("wrong-shape", check.parameter_count, s.count_string),
-    ("wrong-shape", check.parameter_count, s.count_none),
-]
 
 def _name(v):
     return getattr(v, "__name__", str(v))
@@ -227,6 +50,61 @@ def test_every_exercise_has_four_differently_written_correct_submissions():
         reference = x in vars(solutions).values() or x in vars(beyond).values()
         counts[c.__name__] = counts.get(c.__name__, 0) + (not reference)
     assert len(counts) == 11 and all(n >= 4 for n in counts.values()), counts
+
+
+# (check, submission, what the message must say, what it must not say): the message names what the code does.
+MESSAGES = [
+    (check.vae_loss, s.loss_batch_averaged, ["divided by 8, the batch size", "keeps the balance"], ["shifts"]),
+    (check.vae_loss, s.loss_per_example_mean, ["the batch size", "keeps the balance"], ["shifts"]),
+    (check.vae_loss, s.loss_pixel_averaged, ["divided by 96", "keeps the balance"], ["shifts"]),
+    (check.kl_divergence, s.kl_batch_mean, ["divided by 8, the batch size", "8 times less"], []),
+    (check.kl_divergence, s.kl_mean, ["divided by 24", "24 times less"], []),
+    (check.vae_loss, s.loss_mse_default, ["shifts the weight of one against the other"], ["keeps the balance"]),
+    (check.vae_loss, s.loss_kl_mean, ["shifts the weight of one against the other"], ["keeps the balance"]),
+    (check.reparameterize, s.rep_no_eps, ["eps is missing"], ["eps = 1"]),
+    (check.reparameterize, s.rep_no_eps_2, ["eps is missing"], ["eps = 1"]),
+    (check.reparameterize, s.rep_half_variance, ["0.5 * exp(logvar), half the variance", "inside the exp"], []),
+    (check.reparameterize, s.rep_unscaled, ["scale is wrong", "(1.79 times)", "multiplied by std"], ["no noise"]),
+    (check.reparameterize, s.rep_half_std, ["scale is wrong", "(0.50 times)", "(0.52 times)"], ["no noise"]),
+    (check.reparameterize, s.rep_matmul, ["elementwise", "cannot be multiplied"], []),
+    (check.reparameterize, s.rep_eps_transposed, ["elementwise", "must match the size"], []),
+    (check.reparameterize, s.rep_transposed, ["transposed", "(40, 50)"], []),
+    (check.vae, s.VAEExamplesView784, ["hard-codes 784", "input_dim=12", "x.flatten(1)"], ["must flatten"]),
+    (check.vae, s.make_vae(E1, D, s.rep_rsample, flatten=lambda x: x), ["must flatten"], ["784"]),
+    (check.condition, s.cond_one_hot_no_num_classes, ["largest label is 5", "6 positions", "num_classes=10"], []),
+    (check.condition, s.cond_eye_by_max, ["num_classes=10"], []),
+    (check.interpolate, s.interp_no_unsqueeze, ["shape (steps, 1)", "t.unsqueeze(1)"], []),
+    (check.interpolate, s.interp_lerp_flat, ["shape (steps, 1)"], []),
+    (check.vae, s.VAEExamplesDecodesMu, ["z equals mu"], ["eval mode"]),
+    (check.vae, s.make_vae(E1, D, s.rep_std_not_exp), ["in your VAE's sampling you used std = 0.5 * logvar"], []),
+    (check.vae, s.VAEExamplesRandnSize, ["float32 precision", "torch.randn_like(std)"], []),
+    (check.vae, s.VAEExamplesReturnsStd, ["x_hat is right", "never negative"], []),
+    (check.decoder, s.DecoderNoRelu, ["the ReLU after the hidden layer is missing"], []),
+    (check.decoder, s.DecoderSequentialNoRelu, ["the ReLU after the hidden layer is missing"], []),
+    (check.encoder, s.EncoderNoRelu, ["mu differs", "the ReLU after the hidden layer is missing"], []),
+    (check.encoder, s.EncoderFc21NoRelu, ["mu differs", "the ReLU after the hidden layer is missing"], []),
+    (check.encoder, s._encoder_with(torch.exp, base=E1), ["mu is right", "never negative"], ["ReLU after the"]),
+    (check.encoder, s._encoder_with(torch.relu), ["mu is right", "never negative"], ["ReLU after the"]),
+    (check.encoder, s.EncoderNoReturn, ["returned None", "`return` missing"], []),
+]
+
+
+@pytest.mark.parametrize("run_check, submission, says, does_not_say", MESSAGES,
+                         ids=[f"{c.__name__}-{_name(x)}" for c, x, _, _ in MESSAGES])
+def test_message_says_what_the_code_does(run_check, submission, says, does_not_say):
+    message = run_check(submission).message
+    assert all(words in message for words in says), message
+    assert not any(words in message for words in does_not_say), message
+
+
+@pytest.mark.parametrize("pitfall, run_check, submission", WRONG,
+                         ids=[f"{p}-{c.__name__}-{_name(x)}" for p, c, x in WRONG])
+def test_a_worked_example_shows_a_difference(pitfall, run_check, submission, monkeypatch):
+    monkeypatch.setattr(sandbox, "TIME_LIMIT", 0.5)
+    message = run_check(submission).message
+    expected = re.findall(r"expected (.+?) = (\[[^]]*\])", message)
+    got = dict(re.findall(r"got +(.+?) = (\[[^]]*\])", message))
+    assert all(got.get(what) != value for what, value in expected), message
 
 
 def test_a_wrong_guess_at_the_bug_is_answered_with_that_bugs_symptom():

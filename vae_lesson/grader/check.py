@@ -69,6 +69,12 @@ def kl_divergence(fn):
         pitfall = "logvar-as-variance"
     if pitfall is None and got < 0:
         pitfall = "kl-sign-flipped"
+    if pitfall == "mean-reduction":
+        counts = {B: "the batch size", B * Z: "the number of latent values in the batch", Z: "the latent size"}
+        n = next(n for n in counts if close(got, expected / n))
+        raise Failure(pitfall, f"your KL is the summed one divided by {n}, {counts[n]}: the course sums the KL over "
+                               f"the batch and the latent dims, as it sums the reconstruction; beside a summed "
+                               f"reconstruction a KL averaged this way would weigh {n} times less.\n{shown}")
     raise Failure(pitfall or "wrong-values", f"{PITFALLS[pitfall or 'wrong-values']}\n{shown}")
 
 

@@ -113,7 +113,7 @@ def _check_float64(model, x):
 def vae(cls):
     """Check VAE(input_dim, hidden_dim, latent_dim): flattens x, samples z (also in eval mode), decodes."""
     model, ref = build(cls, "VAE", input_dim=D, hidden_dim=H, latent_dim=Z), solutions.VAE(D, H, Z)
-    x = torch.rand(B, 1, 3, 4, generator=torch.Generator().manual_seed(17))  # image-shaped: forward must flatten
+    x = torch.rand(B, 1, 2, 6, generator=torch.Generator().manual_seed(17))  # image-shaped: forward must flatten
     torch.manual_seed(0)
     with torch.no_grad():
         expected = ref(x)
