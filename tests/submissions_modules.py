@@ -260,6 +260,11 @@ def _forward_returns_std(self, x):
     return self.decode(self.reparameterize(mu, logvar)), mu, torch.exp(0.5 * logvar)
 
 
+def _forward_swapped_return(self, x):
+    mu, logvar = self.encode(x.view(-1, self.input_dim))
+    return self.decode(self.reparameterize(mu, logvar)), logvar, mu
+
+
 def _forward_x_hat_only(self, x):
     mu, logvar = self.encode(x.view(-1, self.input_dim))
     return self.decode(self.reparameterize(mu, logvar))
@@ -276,5 +281,6 @@ VAEExamplesRandLike = vae_examples_with("VAEExamplesRandLike", reparameterize=_r
 VAEExamplesDecodesMu = vae_examples_with("VAEExamplesDecodesMu", forward=_forward_decodes_mu)
 VAEExamplesView784 = vae_examples_with("VAEExamplesView784", forward=_forward_view_784)
 VAEExamplesReturnsStd = vae_examples_with("VAEExamplesReturnsStd", forward=_forward_returns_std)
+VAEExamplesSwappedReturn = vae_examples_with("VAEExamplesSwappedReturn", forward=_forward_swapped_return)
 VAEExamplesXHatOnly = vae_examples_with("VAEExamplesXHatOnly", forward=_forward_x_hat_only)
 VAEExamplesNoReturn = vae_examples_with("VAEExamplesNoReturn", forward=_forward_no_return)

@@ -21,6 +21,10 @@ SYMPTOMS = {
     "mean-reduction": "the loss would be tiny and the KL's weight, relative to reconstruction, would be far too large",
 }
 
+# Chapter 06's variant is a mean-reduced MSE beside a summed KL: a mean over elements, which rescales and rebalances.
+CHAPTER_06_VARIANT = ("use sum reduction for both terms (reduction='sum'; F.mse_loss averages by default): a mean "
+                      "changes the scale of the loss and the weight of one term against the other.")
+
 
 @graded("spot_the_bug", beyond.spot_the_bug)
 def spot_the_bug(fn):
@@ -34,7 +38,7 @@ def spot_the_bug(fn):
     if answer != beyond.spot_the_bug():
         raise Failure("wrong-values", f"not {answer}: with that bug {SYMPTOMS[answer]}. Look again at the KL curve "
                                       "and at how alike the reconstructions are.")
-    return f"{answer}: {PITFALLS[answer]}"
+    return f"{answer}: {CHAPTER_06_VARIANT}"
 
 
 _WEIGHTS_SHAPE = ("the path has shape (steps, Z): the weights t = torch.linspace(0, 1, steps) have shape (steps,) "
@@ -116,7 +120,7 @@ def condition(fn):
             raise Failure("wrong-values", "expected v first, then the one-hot code of the label.\n"
                           + example("row 0", {"v[0]": v[0]}, expected[0], got[0])
                           + f"\n  (row 0's label is {label}: its one-hot code has a 1 at position {label})")
-    return "v followed by the one-hot code of each label, 10 positions whatever labels the batch holds."
+    return "v followed by the one-hot code of each label."
 
 
 @graded("parameter_count", beyond.parameter_count)

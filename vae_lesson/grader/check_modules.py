@@ -83,8 +83,9 @@ def outputs(model, x, what, n, seed=0):
 def best_match(model, ref, layout, x, expected, what):
     """Try each weight plan: None if one reproduces `expected`, else every plan's outputs, best first.
 
-    Best is the plan with most outputs right (mu, say): with the heads swapped every output differs
-    and nothing could be named from those; diagnoses that need no right output try each plan.
+    Best is the plan whose first output (x_hat, or mu) is right, then the one with most outputs right:
+    with the heads swapped every output differs and nothing could be named from those. Diagnoses
+    that need no right output try each plan.
     """
     needed = sum(p.numel() for name, p in ref.named_parameters() if name.endswith("weight"))
     plans = [p for p in _layer_plans(model, layout) if sum(w.numel() for _, (w, _) in p) == needed]
@@ -99,9 +100,9 @@ def best_match(model, ref, layout, x, expected, what):
         matches = sum(close(g, e) for g, e in zip(got, expected))
         if matches == len(expected):
             return None
-        tried.append((-matches, len(tried), plan, got))
-    tried.sort(key=lambda t: t[:2])
-    _load(tried[0][2])  # leave the model as diagnosed
+        tried.append((not close(got[0], expected[0]), -matches, len(tried), plan, got))
+    tried.sort(key=lambda t: t[:3])
+    _load(tried[0][3])  # leave the model as diagnosed
     return [got for *_, got in tried]
 
 
