@@ -1,39 +1,62 @@
-"""The grading command: both folders, and bad input."""
+"""The grading command on one learner's folder, its building blocks, and bad input."""
+import functools
 import json
+import shutil
 
 import nbformat
-from nbformat.v4 import new_code_cell, new_notebook
+import pytest
+import torch
 
+import solutions
 from vae_lesson import REPO_ROOT, grade
+from vae_lesson.grader import integrity
+from vae_lesson.grader.chapters import learner_cell, read_chapters, strip_magics
+from vae_lesson.grader.classroom import WRONG, set_answer
 
 CHAPTER = "04_kl_divergence.ipynb"  # the quickest chapter with an exercise
+EXERCISES = ["encoder", "reparameterize", "decoder", "kl_divergence", "vae_loss", "vae", "spot_the_bug",
+             "interpolate", "iwae_estimate", "condition", "parameter_count"]
 
 
-def test_solved_chapter_scores_full_marks(data_available, capsys):
-    assert grade.main([str(REPO_ROOT / "solutions" / CHAPTER), "--json"]) == 0
+def test_solved_folder_scores_full_marks(capsys):
+    assert grade.main([str(REPO_ROOT / "solutions"), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["score"] == 1.0 and report["rows"] == [
-        {"notebook": CHAPTER, "exercise": "kl_divergence", "passed": True, "pitfall": None}]
+    assert report["score"] == 1.0 and report["points"] == report["max_points"] == 19
+    assert [r["exercise"] for r in report["rows"]] == EXERCISES and all(r["passed"] for r in report["rows"])
 
 
-def test_fresh_learner_chapter_scores_zero_and_runs_to_the_end(data_available, capsys):
-    assert grade.main([str(REPO_ROOT / "notebooks" / CHAPTER)]) == 1
+def test_fresh_learner_folder_scores_zero_every_exercise_not_implemented(capsys):
+    assert grade.main([]) == 1  # default: notebooks/
     out = capsys.readouterr().out
-    assert "kl_divergence   not-implemented" in out and "score: 0/1 (0%)" in out
-    assert "cell" not in out.split("score")[0].split("not-implemented")[1]  # no cell raised an error
+    assert out.count("not-implemented") == len(EXERCISES) and "score: 0/11 (0%), points: 0/19" in out
+    assert "note:" not in out  # no notebook failed to run
 
 
-def test_a_wrong_answer_is_graded_with_its_pitfall(tmp_path, capsys):
-    nb = new_notebook(cells=[new_code_cell(
-        "from vae_lesson import check\n"
-        "def kl_divergence(mu, logvar):\n    return 0.5 * (1 + logvar - mu**2 - logvar.exp()).sum()\n"
-        "check.kl_divergence(kl_divergence)")])
-    path = tmp_path / CHAPTER
-    nbformat.write(nb, path)
-    assert grade.main([str(path), "--json"]) == 1
+def test_one_solved_chapter(capsys):
+    assert grade.main([str(REPO_ROOT / "solutions" / CHAPTER), "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)["rows"]
-    assert rows == [{"notebook": CHAPTER, "exercise": "kl_divergence", "passed": False, "pitfall": "kl-sign-flipped"}]
-    assert nbformat.read(path, as_version=4).cells[0].outputs == []  # the learner's file is left untouched
+    assert [(r["notebook"], r["exercise"], r["passed"], r["pitfall"], r["points"]) for r in rows] == [
+        (CHAPTER, "kl_divergence", True, None, 2)]
+
+
+def test_a_wrong_answer_is_graded_with_its_pitfall_and_the_file_is_left_untouched(tmp_path, capsys):
+    shutil.copy(REPO_ROOT / "notebooks" / CHAPTER, tmp_path / CHAPTER)
+    set_answer(tmp_path, "kl_divergence", WRONG["kl_divergence"][0])
+    before = (tmp_path / CHAPTER).read_bytes()
+    assert grade.main([str(tmp_path / CHAPTER), "--json"]) == 1
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert [(r["exercise"], r["passed"], r["pitfall"], r["points"]) for r in rows] == [
+        ("kl_divergence", False, "kl-sign-flipped", 0)]
+    assert "never negative" in rows[0]["message"]
+    assert (tmp_path / CHAPTER).read_bytes() == before
+
+
+def test_an_unreadable_notebook_in_a_folder_is_a_row_with_its_reason(tmp_path, capsys):
+    (tmp_path / CHAPTER).write_text("{not json")
+    assert grade.main([str(tmp_path), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [r["pitfall"] for r in report["rows"]] == ["unreadable-notebook"]
+    assert report["notes"] == [f"{CHAPTER} is not a readable notebook (NotJSONError)"]
 
 
 def test_bad_input_gets_one_line_and_exit_code_2(tmp_path, capsys):
@@ -41,6 +64,81 @@ def test_bad_input_gets_one_line_and_exit_code_2(tmp_path, capsys):
     (tmp_path / "notes.txt").write_text("hello")
     assert grade.main([str(tmp_path / "notes.txt")]) == 2
     (tmp_path / "broken.ipynb").write_text("{not json")
-    assert grade.main([str(tmp_path / "broken.ipynb")]) == 2
+    assert grade.main([str(tmp_path / "broken.ipynb")]) == 2  # no notebook of the course among them
+    (tmp_path / "CLASS" / "ada").mkdir(parents=True)
+    assert grade.main([str(tmp_path / "CLASS"), "--csv", str(tmp_path / "CLASS" / "grades.csv")]) == 2
+    assert grade.main([str(tmp_path / "CLASS"), "--feedback", str(tmp_path / "CLASS" / "ada")]) == 2
     errors = capsys.readouterr().err.strip().splitlines()
-    assert len(errors) == 3 and all(line.startswith("error: ") for line in errors)
+    assert len(errors) == 5 and all(line.startswith("error: ") for line in errors)
+    assert not (tmp_path / "CLASS" / "grades.csv").exists()
+
+
+# ---------------------------------------------------------------- building blocks
+
+def test_each_chapters_plan_comes_from_the_source():
+    chapters = read_chapters()
+    assert [ex.name for c in chapters.values() for ex in c.exercises] == EXERCISES
+    assert sum(ex.points for c in chapters.values() for ex in c.exercises) == 19
+    assert "from solutions import Decoder, Encoder" in chapters["05_loss_and_training.ipynb"].imports
+    assert "data.load" not in "".join(c.imports for c in chapters.values())  # imports only: no data, no training
+
+
+def test_the_learners_cell_is_found_by_id_or_else_by_position():
+    exercise = read_chapters()[CHAPTER].exercises[0]
+    nb = nbformat.read(REPO_ROOT / "notebooks" / CHAPTER, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell("x = 1"))
+    assert "def kl_divergence" in learner_cell(nb, exercise)  # moved down one: found by its id
+    nb.cells.pop(0)
+    for cell in nb.cells:
+        cell.pop("id")
+    assert "def kl_divergence" in learner_cell(nb, exercise)  # no ids at all: by position
+    nb.cells[exercise.cell_index].cell_type = "markdown"
+    assert learner_cell(nb, exercise) is None
+
+
+def test_magics_are_commented_out_keeping_line_numbers():
+    assert strip_magics("%timeit f()\n  !ls\nx = 1") == "pass  # timeit f()\n  pass  # ls\nx = 1"
+
+
+@pytest.mark.parametrize("source, names", [
+    ("from solutions import kl_divergence", True), ("import solutions.beyond as b", True),
+    ("m = __import__('solutions')", True), ("open('../solutions/vae.py')", True),
+    ("def f():\n    '''Unlike the solutions, mine is slow.'''\n    # see solutions/\n    return 1", False),
+    ("solutions_of_mine = 3", False)])
+def test_naming_the_solutions_package_is_seen_in_code_not_in_prose(source, names):
+    assert integrity.names_solutions(source) is names
+
+
+def test_the_reference_is_recognised_under_an_alias_a_partial_or_a_subclass():
+    ref = solutions.kl_divergence
+    assert integrity.hands_in_reference(ref, ref) and integrity.hands_in_reference(functools.partial(ref), ref)
+    assert integrity.hands_in_reference(functools.wraps(ref)(lambda *a: ref(*a)), ref)
+    assert integrity.hands_in_reference(type("Mine", (solutions.VAE,), {}), solutions.VAE)
+    assert integrity.hands_in_reference(type("Mine", (torch.nn.Module,), {"forward": solutions.VAE.forward}),
+                                        solutions.VAE)
+    assert not integrity.hands_in_reference(lambda mu, logvar: ref(mu, logvar), ref)  # caught when it runs
+    assert not integrity.hands_in_reference(solutions.Encoder, solutions.VAE)
+
+
+def test_a_wrapper_is_caught_when_it_runs_the_reference_and_the_check_itself_is_not():
+    ref, mu = solutions.kl_divergence, torch.zeros(2, 3)
+    wrapper = {}
+    exec(compile("def f(mu, lv):\n    return ref(mu, lv)", f"{integrity.LEARNER_FILE} test>", "exec"),
+         {"ref": ref}, wrapper)
+    with integrity.reference_watch(ref) as calls:
+        ref(mu, mu)  # the check running the reference
+    assert calls == []
+    with integrity.reference_watch(ref) as calls:
+        wrapper["f"](mu, mu)
+    assert calls == ["kl_divergence"]
+
+
+def test_a_change_to_the_grader_or_torch_is_seen():
+    baseline = integrity.grader_state()
+    assert integrity.changed_since(baseline) == []
+    original = torch.allclose
+    torch.allclose = lambda *a, **k: True
+    try:
+        assert integrity.changed_since(baseline) == ["torch.allclose"]
+    finally:
+        torch.allclose = original

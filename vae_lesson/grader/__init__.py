@@ -7,4 +7,13 @@ pitfalls       every mistake's id, its explanation, and the wrong variants that 
 sandbox        runs learner code: exceptions at the learner's line, printing swallowed, a time limit
 compare        tolerant comparison and the worked example shown on a failure
 result         the verdict a check returns, shown in the notebook
+
+The grading command (python -m vae_lesson.grade) uses:
+chapters       what grading runs of a notebook, read from its source in solutions/
+supervisor     starts the worker, and starts another if learner code kills it
+worker         imports torch once, forks one child per learner notebook, with a time limit
+child          in that child: the learner's exercise cells, then the grader's own checks
+integrity      the reference handed in, and learner code that changes the grader
+gradebook      the results as a table, a CSV, feedback files, JSON
+classroom      generated learners for the tests and the benchmark
 """

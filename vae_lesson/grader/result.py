@@ -1,11 +1,11 @@
-"""A check's verdict, shown green or red in a notebook and read back by the grading command."""
+"""A check's verdict, shown green or red in a notebook (the grading command calls the checks itself)."""
 import html
 from dataclasses import dataclass
 
 from .pitfalls import PITFALLS
 from .sandbox import Failure
 
-MIME_TYPE = "application/vnd.vae-lesson.check+json"  # what `python -m vae_lesson.grade` collects
+MIME_TYPE = "application/vnd.vae-lesson.check+json"  # shown in a notebook; the grading command never reads it
 GENERIC = {"wrong-shape", "wrong-values", "modified-input", "not-implemented", "raised", "too-slow"}
 
 
