@@ -3,6 +3,7 @@
     python -m vae_lesson.bench checks      how long each check takes on correct code
     python -m vae_lesson.bench training    the course's loop against a pytorch/examples-style loop and a bare loop
     python -m vae_lesson.bench notebooks   how long each notebook takes to run, kernel start included
+    python -m vae_lesson.bench grading     how long `python -m vae_lesson.grade CLASS/` takes for a class of 30
 """
 import argparse
 import statistics
@@ -153,11 +154,35 @@ def bench_notebooks():
     print(f"{'all notebooks':<42}{total:>7.1f} s")
 
 
+def bench_grading(size=30):
+    """A generated class (a third right, a third wrong, a third part done) graded as the command does it,
+    the worker's start included; every learner's verdicts are compared with what was generated."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from .grade import find_learners, grade
+    from .grader.classroom import sample_class
+
+    with tempfile.TemporaryDirectory() as folder:
+        expected = sample_class(Path(folder), size)
+        learners, _, _ = find_learners([folder])
+        start = time.perf_counter()
+        graded = grade(learners, whole_course=True, parallel=os.cpu_count() or 1)
+        took = time.perf_counter() - start
+    notebooks = len({r.notebook for r in graded[0].results})
+    as_expected = sum({r.exercise: r.pitfall for r in lr.results} == expected[lr.name] for lr in graded)
+    print(f"{size} learners x {notebooks} notebooks on {os.cpu_count()} CPU cores: {took:.1f} s, "
+          f"{took / size:.2f} s per learner (goal: a class of 30 in under 300 s)")
+    print(f"{as_expected} of {size} learners graded exactly as generated")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m vae_lesson.bench")
-    parser.add_argument("what", choices=["checks", "training", "notebooks"])
+    parser.add_argument("what", choices=["checks", "training", "notebooks", "grading"])
     what = parser.parse_args(argv).what
-    {"checks": bench_checks, "training": bench_training, "notebooks": bench_notebooks}[what]()
+    {"checks": bench_checks, "training": bench_training, "notebooks": bench_notebooks,
+     "grading": bench_grading}[what]()
 
 
 if __name__ == "__main__":
