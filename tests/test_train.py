@@ -100,3 +100,58 @@ def test_history_keeps_both_terms_of_every_step():
     last_epoch = history.steps[3:]
     recon = sum(r * n for (r, _), n in zip(last_epoch, [128, 128, 44])) / 300
     assert math.isclose(recon, history[-1]["train_recon"], rel_tol=1e-5)
+
+
+def test_cache_key_follows_torch_version_and_model_code(monkeypatch, tmp_path):
+    build, fit_once = (lambda: VAE(784, 16, 2)), (lambda model: None)
+    key = cache.cache_key({"epochs": 1}, build, fit_once)
+    assert cache.cache_key({"epochs": 1}, lambda: VAE(784, 16, 2), fit_once) == key  # same code elsewhere: same key
+    assert cache.cache_key({"epochs": 2}, build, fit_once) != key
+    assert cache.cache_key({"epochs": 1}, lambda: VAE(784, 32, 2), fit_once) != key  # the build changed
+    monkeypatch.setattr(torch, "__version__", "9.9.9")
+    assert cache.cache_key({"epochs": 1}, build, fit_once) != key  # a torch upgrade retrains
+    monkeypatch.undo()
+    code = tmp_path / "vae.py"
+    code.write_text("# the reference model\n")
+    monkeypatch.setattr(cache, "REPO_ROOT", tmp_path)
+    monkeypatch.setattr(cache, "MODEL_CODE", ["vae.py"])
+    before = cache.cache_key({"epochs": 1}, build, fit_once)
+    code.write_text("# the reference model, edited by a git pull\n")
+    assert cache.cache_key({"epochs": 1}, build, fit_once) != before
+
+
+def test_training_a_cached_model_leaves_the_global_generator_as_loading_does(monkeypatch, tmp_path):
+    monkeypatch.setenv("VAE_LESSON_CACHE", str(tmp_path))
+    draws = []
+    for _ in range(2):  # first trains, second loads
+        torch.manual_seed(123)
+        cache.cached_model("tiny", {}, lambda: VAE(784, 16, 2),
+                           lambda model: train.fit(model, _images(128), epochs=1, seed=5, progress=False))
+        draws.append(torch.rand(3))
+    assert torch.equal(*draws)
+
+
+def _train_in_another_process(cache_dir, log):
+    import os
+    os.environ["VAE_LESSON_CACHE"] = str(cache_dir)
+
+    def fit_slowly(model):
+        with open(log, "a") as f:
+            f.write("trained\n")
+        return train.fit(model, _images(256), epochs=2, progress=False)
+
+    cache.cached_model("shared", {"n": 1}, lambda: VAE(784, 16, 2), fit_slowly)
+
+
+def test_two_processes_asking_for_one_model_train_it_once(tmp_path):
+    import multiprocessing
+    log = tmp_path / "log.txt"
+    context = multiprocessing.get_context("spawn")  # forking after torch used threads can hang
+    workers = [context.Process(target=_train_in_another_process, args=(tmp_path, log)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(120)
+    assert [w.exitcode for w in workers] == [0, 0]
+    assert log.read_text() == "trained\n"
+    assert len(list(tmp_path.glob("shared-*.pt"))) == 1 and not list(tmp_path.glob("*.tmp"))

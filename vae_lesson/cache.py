@@ -1,11 +1,19 @@
 """Train once, load afterwards: models that several cells or notebooks need are cached on disk.
 
-The file name is a hash of the settings, so changing any setting trains a new model.
-The cache lives in .cache/models/ at the repository root, or in $VAE_LESSON_CACHE.
+The file name is a hash of everything the trained weights depend on: the settings, the torch
+version, and the code that builds and trains the model. Change any of them and a new model is
+trained; an old file is never loaded for new code. The cache lives in .cache/models/ at the
+repository root, or in $VAE_LESSON_CACHE.
+
+Several processes may ask for the same model at once (notebooks tested in parallel): a lock
+file makes one of them train it while the others wait, then load what it saved.
 """
+import fcntl
 import hashlib
+import inspect
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -13,28 +21,76 @@ import torch
 from . import REPO_ROOT
 from .train import History
 
+# The files whose code decides what a cached model's weights are.
+MODEL_CODE = ["solutions/vae.py", "solutions/beyond.py", "vae_lesson/train.py", "vae_lesson/buggy.py",
+              "vae_lesson/data.py"]
+
 
 def cache_dir():
     return Path(os.environ.get("VAE_LESSON_CACHE", REPO_ROOT / ".cache" / "models"))
 
 
+def _code_digest(code):
+    """What a function's code does: its bytecode, names and constants, nested functions included.
+
+    Unlike its source text, this ignores the line it sits on and the comments around it."""
+    parts = [code.co_code.hex(), repr(code.co_names)]
+    parts += [_code_digest(c) if inspect.iscode(c) else repr(c) for c in code.co_consts]
+    return "|".join(parts)
+
+
+def _function_digest(fn):
+    code = getattr(fn, "__code__", None)
+    return _code_digest(code) if code else getattr(fn, "__qualname__", repr(fn))
+
+
+def cache_key(settings, build, train):
+    """A hash of the settings, the torch version and the model's code: a stale model gets another key."""
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
+    digest.update(torch.__version__.encode())
+    for name in MODEL_CODE:
+        digest.update((REPO_ROOT / name).read_bytes())
+    for fn in (build, train):
+        digest.update(_function_digest(fn).encode())
+    return digest.hexdigest()[:12]
+
+
+@contextmanager
+def _locked(path):
+    """Hold an exclusive lock beside `path` so that only one process trains this model at a time."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _train_without_touching_the_seed(train, model):
+    """Training reseeds the global generator; restore it, so the cells after it draw the same numbers
+    whether the model was trained here or loaded from the cache."""
+    devices = [torch.cuda.current_device()] if torch.cuda.is_available() else []
+    with torch.random.fork_rng(devices=devices):
+        return train(model)
+
+
 def cached_model(name, settings, build, train, device="cpu"):
     """Return (model, history): loaded from the cache, or built by `build()`, trained by `train(model)` and saved."""
-    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
-    path = cache_dir() / f"{name}-{key}.pt"
+    path = cache_dir() / f"{name}-{cache_key(settings, build, train)}.pt"
     model = build().to(device)
-    if path.exists():
-        saved = torch.load(path, map_location=device)
-        model.load_state_dict(saved["state_dict"])
-        history = History(saved["history"])
-        history.steps, history.diverged = saved["steps"], saved["diverged"]
-    else:
-        history = train(model)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")  # write then rename: an interrupted run leaves no half file
-        torch.save({"state_dict": model.state_dict(), "history": list(history), "steps": history.steps,
-                    "diverged": history.diverged, "settings": settings}, tmp)
-        tmp.replace(path)
+    with _locked(path):
+        if path.exists():
+            saved = torch.load(path, map_location=device)
+            model.load_state_dict(saved["state_dict"])
+            history = History(saved["history"])
+            history.steps, history.diverged = saved["steps"], saved["diverged"]
+        else:
+            history = _train_without_touching_the_seed(train, model)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")  # write then rename: no reader ever sees half a file
+            torch.save({"state_dict": model.state_dict(), "history": list(history), "steps": history.steps,
+                        "diverged": history.diverged, "settings": settings, "torch": str(torch.__version__)}, tmp)
+            tmp.replace(path)
     model.eval()
     return model, history
 
