@@ -123,6 +123,7 @@ def graded_class(tmp_path_factory):
     before = _tree(root / "CLASS")
     out = root / "out"
     code = grade.main([str(root / "CLASS"), "--csv", str(out / "gradebook.csv"), "--time-limit", str(TIME_LIMIT)])
+    assert code != 2, "the grading command refused or failed: its error is in the captured stderr"
     with open(out / "gradebook.csv", newline="") as f:
         rows = list(csv.reader(f))
     return {"root": root, "expected": expected, "notes": notes, "code": code, "rows": rows, "before": before}
