@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from vae_lesson import build
+
 SHARED_DATA = Path(__file__).resolve().parent.parent / "shared" / "data"
 
 # Chapters that train models, heaviest first: started first, they do not finish last.
@@ -15,6 +17,10 @@ def pytest_configure(config):
     # Tests read the offline copy of the datasets when it sits beside the checkout, as in CI.
     if "VAE_LESSON_DATA" not in os.environ and SHARED_DATA.is_dir():
         os.environ["VAE_LESSON_DATA"] = str(SHARED_DATA)
+    # One thread per notebook kernel, as when the stored outputs were made (python -m vae_lesson.build
+    # --execute): a sum split over another number of threads can differ in its last digits, and with
+    # one worker per core, more threads would only fight over the cores.
+    os.environ.update(build.KERNEL_THREADS)
 
 
 def _chapter(item):

@@ -9,6 +9,7 @@ and all outputs are cleared.
     python -m vae_lesson.build --execute [NAMES]  first re-run solutions/ (or only NAMES) in place
 """
 import argparse
+import os
 import re
 import sys
 from pathlib import Path
@@ -18,6 +19,9 @@ import nbformat
 from . import REPO_ROOT
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+# Notebook kernels run on one thread when solutions/ is executed and when the tests run, so the
+# stored outputs and the test runs sum in the same order, whatever the machine's core count.
+KERNEL_THREADS = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 HINT = re.compile(r"^\s*# Hint:\s*(.*)$")
 
 
@@ -71,6 +75,7 @@ def execute(nb, folder, allow_errors=False, timeout=600):
 
 
 def execute_in_place(path):
+    os.environ.update(KERNEL_THREADS)  # the kernel inherits them
     nb = execute(nbformat.read(path, as_version=4), path.parent)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)

@@ -56,6 +56,14 @@ def graded(exercise, reference):
     """Turn a check body, which returns a message or raises Failure, into a check returning a CheckResult."""
     def decorate(body):
         def check(submitted):
+            import torch  # here, not at the top: the grading command reads this module without torch
+
+            # The check draws its own random inputs; the learner's generator must come out as it went in,
+            # so the cells after a check draw the same numbers whatever the check did or found.
+            with torch.random.fork_rng(devices=[torch.cuda.current_device()] if torch.cuda.is_available() else []):
+                return judge(submitted)
+
+        def judge(submitted):
             try:
                 return CheckResult(exercise, True, None, body(submitted), submitted, reference)
             except Failure as failure:
