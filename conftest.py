@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from vae_lesson import build
+from vae_lesson import KERNEL_THREADS
 
 SHARED_DATA = Path(__file__).resolve().parent.parent / "shared" / "data"
 
@@ -20,7 +20,7 @@ def pytest_configure(config):
     # One thread per notebook kernel, as when the stored outputs were made (python -m vae_lesson.build
     # --execute): a sum split over another number of threads can differ in its last digits, and with
     # one worker per core, more threads would only fight over the cores.
-    os.environ.update(build.KERNEL_THREADS)
+    os.environ.update(KERNEL_THREADS)
 
 
 def _chapter(item):
