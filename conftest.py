@@ -9,8 +9,11 @@ from vae_lesson import KERNEL_THREADS
 
 SHARED_DATA = Path(__file__).resolve().parent.parent / "shared" / "data"
 
-# Chapters that train models, heaviest first: started first, they do not finish last.
-HEAVY_FIRST = ["09", "06", "08", "07", "05", "10"]
+# The longest files first, so that none is left to run alone at the end; each chapter's learner
+# notebook well before its solved one, so one trains the chapter's models and the other loads them
+# (the cache's lock makes the later one wait, should they meet).
+HEAVY_CHAPTERS = ["09", "08", "10", "07", "06", "05"]
+HEAVY_TESTS = ["test_gradebook.py", "test_train.py", "test_grade.py"]
 
 
 def pytest_configure(config):
@@ -30,13 +33,15 @@ def _chapter(item):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Order the work for `pytest -n --dist loadfile` (each file on one worker): heavy chapters first, so
-    they do not finish last, each chapter's two notebooks side by side (one worker trains the chapter's
-    models while the other waits on the cache's lock, then loads them), and unit tests to fill the gaps."""
+    """Order the work for `pytest -n --dist loadfile --no-loadscope-reorder`, which hands out whole
+    files in this order: heavy learner notebooks, heavy test files, heavy solved notebooks, the rest."""
     def rank(item):
-        chapter = _chapter(item)
-        if chapter is None:
-            return (2, 0)
-        return (0, HEAVY_FIRST.index(chapter)) if chapter in HEAVY_FIRST else (1, int(chapter))
+        chapter, name = _chapter(item), item.path.name
+        if chapter in HEAVY_CHAPTERS:
+            learner = item.path.parent.name == "notebooks"
+            return (0 if learner else 2, HEAVY_CHAPTERS.index(chapter))
+        if name in HEAVY_TESTS:
+            return (1, HEAVY_TESTS.index(name))
+        return (3 if chapter else 4, 0)
 
-    items.sort(key=rank)  # stable
+    items.sort(key=rank)  # stable: otherwise in collection order
