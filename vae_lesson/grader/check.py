@@ -15,12 +15,13 @@ from .check_modules import decoder, encoder
 from .check_sampling import reparameterize
 from .check_vae import vae
 from .compare import close, example, expect_tensor, shape_errors_as_wrong_shape
+from .hints import hint
 from .pitfalls import KL_BUGS, PITFALLS, loss_bugs
 from .result import CheckResult, graded
 from .sandbox import Failure, check_unchanged, run
 
 __all__ = ["PITFALLS", "CheckResult", "encoder", "reparameterize", "decoder", "vae", "kl_divergence", "vae_loss",
-           "spot_the_bug", "interpolate", "iwae_estimate", "condition", "parameter_count"]
+           "spot_the_bug", "interpolate", "iwae_estimate", "condition", "parameter_count", "hint"]
 
 
 # ---------------------------------------------------------------- losses

@@ -2,6 +2,7 @@
 import html
 from dataclasses import dataclass
 
+from .hints import HINTS
 from .pitfalls import PITFALLS
 from .sandbox import Failure
 
@@ -38,7 +39,13 @@ class CheckResult:
         lines = [f"FAILED {self.exercise} [{self.pitfall}]: {self.message}"]
         if self.pitfall not in GENERIC and self.explanation not in self.message:
             lines.append(f"Why: {self.explanation}")
-        return "\n".join(lines + [self._stand_in()])
+        return "\n".join(lines + [self._stand_in()] + self._offer_hint())
+
+    def _offer_hint(self):
+        """One last line pointing to the hints: the message names the mistake, the hints lead to a fix."""
+        if self.exercise not in HINTS:
+            return []
+        return [f"Stuck? check.hint('{self.exercise}') shows a first hint."]
 
     def _repr_html_(self):
         color, mark = ("#1a7f37", "&#10004; PASSED") if self.passed else ("#cf222e", "&#10008; FAILED")
