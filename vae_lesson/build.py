@@ -1,8 +1,9 @@
 """Build the learner notebooks in notebooks/ from the solved ones in solutions/, the single source.
 
 Solution code sits between `### BEGIN SOLUTION` and `### END SOLUTION`; in the learner's copy
-each block becomes a stub raising NotImplementedError (with the block's `# Hint:` line, if any),
-and all outputs are cleared.
+each block becomes a stub raising NotImplementedError, carrying the block's `# Task:` line (what to
+compute and return, never how) and pointing to `check.hint(NAME)`, NAME read from the check cell that
+follows. All outputs are cleared; cell metadata, tags included, is kept.
 
     python -m vae_lesson.build            write notebooks/
     python -m vae_lesson.build --check    exit 1 if notebooks/ is out of date
@@ -22,27 +23,34 @@ BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 # Notebook kernels run on one thread when solutions/ is executed and when the tests run, so the
 # stored outputs and the test runs sum in the same order, whatever the machine's core count.
 KERNEL_THREADS = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-HINT = re.compile(r"^\s*# Hint:\s*(.*)$")
+TASK = re.compile(r"^\s*# Task:\s*(.*)$")
+HINT = re.compile(r"^\s*# Hint:")  # retired: hints that reached the stub gave the answer away
+CHECK_CALL = re.compile(r"\bcheck\.(\w+)\(")
 
 
-def stub_source(source):
-    """Replace each solution block by a stub at the block's indentation."""
-    out, block = [], None
+def stub_source(source, exercise=None):
+    """Replace each solution block by a stub at the block's indentation; the first one names the hint."""
+    out, block, pointed = [], None, exercise is None
     for line in source.splitlines():
         if line.strip() == BEGIN:
-            block = {"indent": line[: len(line) - len(line.lstrip())], "hint": None}
+            block = {"indent": line[: len(line) - len(line.lstrip())], "task": None}
         elif line.strip() == END:
             if block is None:
                 raise ValueError(f"{END} without {BEGIN}")
-            indent, hint = block["indent"], block["hint"] or "write this part"
-            if block["hint"]:
-                out.append(f"{indent}# Hint: {hint}")
-            out.append(f'{indent}raise NotImplementedError("Exercise: {hint}")')
+            indent, task = block["indent"], block["task"] or "write this part"
+            if not pointed:
+                out.append(f"{indent}# Stuck? check.hint('{exercise}') gives a hint, one step at a time.")
+                pointed = True
+            if block["task"]:
+                out.append(f"{indent}# Task: {task}")
+            out.append(f'{indent}raise NotImplementedError("Exercise: {task}")')
             block = None
         elif block is not None:
-            match = HINT.match(line)
-            if match and block["hint"] is None:
-                block["hint"] = match.group(1).replace('"', "'")
+            if HINT.match(line):
+                raise ValueError("a '# Hint:' line would show the learner how; write a '# Task:' line (what to return)")
+            match = TASK.match(line)
+            if match and block["task"] is None:
+                block["task"] = match.group(1).replace('"', "'")
         else:
             out.append(line)
     if block is not None:
@@ -50,12 +58,22 @@ def stub_source(source):
     return "\n".join(out)
 
 
+def checked_exercise(cells, index):
+    """The name of the check in the first code cell after cells[index] that calls one, else None."""
+    for cell in cells[index + 1:]:
+        match = cell.cell_type == "code" and CHECK_CALL.search(cell.source)
+        if match:
+            return match.group(1)
+    return None
+
+
 def learner_notebook(solved):
     nb = nbformat.from_dict(solved)
-    for cell in nb.cells:
+    for index, cell in enumerate(nb.cells):
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
-            cell.source = stub_source(cell.source)
+            if BEGIN in cell.source:
+                cell.source = stub_source(cell.source, checked_exercise(nb.cells, index))
             cell.outputs, cell.execution_count = [], None
     return nb
 

@@ -1,0 +1,85 @@
+"""Hints on request, in steps: each shows as text and HTML, and only the last level holds code (with blanks)."""
+import pytest
+
+from tests.leaks import exercise_cells, leak, solution_lines, tokens
+from vae_lesson import check
+from vae_lesson.grader import hints
+from vae_lesson.grader.chapters import SOURCE_DIR, read_chapters
+from vae_lesson.grader.result import CheckResult
+
+NOT_CHECKS = {"PITFALLS", "CheckResult", "hint"}
+LEVELS = range(1, len(hints.LEVELS) + 1)
+
+
+def _solutions():
+    """{exercise name: its solution's code lines}, from the exercise cells of solutions/."""
+    found = {}
+    for chapter in read_chapters().values():
+        cells = exercise_cells(SOURCE_DIR / chapter.notebook)
+        found.update({ex.name: solution_lines(cells[ex.cell_id]) for ex in chapter.exercises})
+    return found
+
+
+SOLUTIONS = _solutions()
+
+
+@pytest.fixture(autouse=True)
+def fresh_hints(monkeypatch):
+    monkeypatch.setattr(hints, "_shown", {})
+
+
+def test_every_exercise_has_three_levels_of_hints():
+    names = {n for n in check.__all__ if n not in NOT_CHECKS} | set(SOLUTIONS) | {"train_step", "sample"}
+    assert names <= set(hints.HINTS)
+    assert all(len(texts) == len(hints.LEVELS) >= 3 for texts in hints.HINTS.values())
+
+
+@pytest.mark.parametrize("name", sorted(hints.HINTS))
+def test_each_level_displays_as_text_markdown_and_html(name):
+    for level in LEVELS:
+        shown = check.hint(name, level=level)
+        text, html = repr(shown), shown._repr_html_()
+        assert text.startswith(f"Hint {level} of 3 for {name}") and hints.HINTS[name][level - 1] in text
+        assert html.startswith("<div") and f"Hint {level} of 3" in html and "```" not in html
+        assert f"Hint {level} of 3" in shown._repr_markdown_()
+
+
+@pytest.mark.parametrize("name", sorted(hints.HINTS))
+def test_only_the_last_level_holds_code_and_it_has_blanks(name):
+    *before, last = hints.HINTS[name]
+    lines = SOLUTIONS.get(name, [])
+    for level, text in enumerate(before, 1):
+        assert leak(text, lines) is None, f"hint {level} of {name} gives away code: {leak(text, lines)!r}"
+    assert "___" in last
+    assert not [line for line in lines if "".join(tokens(line)) in "".join(tokens(last))], "the full code"
+
+
+def test_each_call_shows_the_next_level_and_stops_at_the_last():
+    assert [check.hint("kl_divergence").level for _ in range(4)] == [1, 2, 3, 3]
+    assert check.hint("kl_divergence", level=1).level == 1 and check.hint("kl_divergence").level == 2
+    assert "again shows hint 2" in repr(check.hint("vae_loss")) and "last hint" in repr(check.hint("vae", level=3))
+
+
+def test_an_unknown_name_is_one_line_listing_the_valid_ones():
+    with pytest.raises(ValueError) as error:
+        check.hint("kl")
+    message = str(error.value)
+    assert "\n" not in message and "'kl'" in message and all(name in message for name in hints.HINTS)
+
+
+@pytest.mark.parametrize("level", [0, 4, "2"])
+def test_a_level_out_of_range_is_refused(level):
+    with pytest.raises(ValueError, match="from 1 to 3"):
+        check.hint("encoder", level=level)
+
+
+def test_old_wrong_hints_are_fixed():
+    assert "device=" in hints.HINTS["interpolate"][2]  # linspace follows the codes' device
+    assert "F.one_hot" not in hints.HINTS["condition"][2]  # chapter 09 never imports F
+
+
+def test_a_failed_verdict_ends_offering_the_hint_and_a_pass_is_unchanged():
+    failed = CheckResult("kl_divergence", False, "wrong-values", "your KL differs.")
+    assert repr(failed).splitlines()[-1] == "Stuck? check.hint('kl_divergence') shows a first hint."
+    assert "check.hint(&#x27;kl_divergence&#x27;)" in failed._repr_html_()
+    assert repr(CheckResult("kl_divergence", True, None, "matches.")) == "PASSED kl_divergence: matches."
