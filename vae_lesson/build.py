@@ -17,12 +17,9 @@ from pathlib import Path
 
 import nbformat
 
-from . import REPO_ROOT
+from . import KERNEL_THREADS, REPO_ROOT
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-# Notebook kernels run on one thread when solutions/ is executed and when the tests run, so the
-# stored outputs and the test runs sum in the same order, whatever the machine's core count.
-KERNEL_THREADS = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 TASK = re.compile(r"^\s*# Task:\s*(.*)$")
 HINT = re.compile(r"^\s*# Hint:")  # retired: hints that reached the stub gave the answer away
 CHECK_CALL = re.compile(r"\bcheck\.(\w+)\(")
