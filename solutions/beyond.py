@@ -5,13 +5,31 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .vae import Decoder, Encoder, reparameterize
+from .vae import Decoder, Encoder, reparameterize, vae_loss
 
 
 def interpolate(z_start, z_end, steps):
     """`steps` codes evenly spaced on the straight line from z_start to z_end, both included: (steps, Z)."""
     t = torch.linspace(0, 1, steps, dtype=z_start.dtype, device=z_start.device).unsqueeze(1)
     return (1 - t) * z_start + t * z_end
+
+
+def train_step(model, optimizer, x):
+    """Chapter 05: one optimisation step on the batch x with the course's loss; the loss before the step, a float."""
+    optimizer.zero_grad()  # gradients accumulate: clear the previous batch's
+    x_hat, mu, logvar = model(x)
+    loss = vae_loss(x_hat, x, mu, logvar)
+    loss.backward()
+    optimizer.step()
+    return loss.item()  # a float: keeping the tensor would keep its graph alive
+
+
+@torch.no_grad()  # sampling trains nothing: no graph
+def sample(decoder, n):
+    """Chapter 05: n images decoded from z ~ N(0, I), z of the decoder's latent size, dtype and device: (n, D)."""
+    first = next(m for m in decoder.modules() if isinstance(m, nn.Linear))
+    z = torch.randn(n, first.in_features, dtype=first.weight.dtype, device=first.weight.device)
+    return decoder(z)
 
 
 def spot_the_bug():

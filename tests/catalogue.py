@@ -8,12 +8,13 @@ import torch
 
 import solutions
 from solutions import beyond
-from tests import submissions_beyond, submissions_functions, submissions_losses, submissions_modules
+from tests import (submissions_beyond, submissions_functions, submissions_losses, submissions_modules,
+                   submissions_sample, submissions_training)
 from vae_lesson import check
 
 # Every submission under one name: s.<submission>.
-s = SimpleNamespace(**{k: v for m in (submissions_modules, submissions_functions, submissions_losses,
-                                      submissions_beyond) for k, v in vars(m).items()})
+s = SimpleNamespace(**{k: v for m in (submissions_modules, submissions_functions, submissions_losses, submissions_beyond,
+                                      submissions_training, submissions_sample) for k, v in vars(m).items()})
 
 E, D = s.EncoderLogvarHeadFirst, s.DecoderFunctional
 E1 = s.EncoderFc21  # mu's head first: the weight plan tried last swaps the heads
@@ -51,6 +52,11 @@ CORRECT = [
     (check.parameter_count, beyond.parameter_count), (check.parameter_count, s.count_layers),
     (check.parameter_count, s.count_expanded), (check.parameter_count, s.count_by_building),
     (check.parameter_count, s.count_tensor),
+    (check.train_step, beyond.train_step), (check.train_step, s.ts_set_to_none_inline),
+    (check.train_step, s.ts_model_zero_grad), (check.train_step, s.ts_zero_at_end),
+    (check.train_step, s.ts_explicit_sums),
+    (check.sample, beyond.sample), (check.sample, s.samp_randn_explicit), (check.sample, s.samp_inference_mode),
+    (check.sample, s.samp_normal), (check.sample, s.samp_normal_), (check.sample, s.samp_eval_to),
 ]
 
 WRONG = [
@@ -191,4 +197,57 @@ WRONG = [
     ("wrong-values", check.parameter_count, s.count_one_head),
     ("wrong-shape", check.parameter_count, s.count_string),
     ("wrong-shape", check.parameter_count, s.count_none),
+    ("grad-not-zeroed", check.train_step, s.ts_no_zero_grad),
+    ("grad-not-zeroed", check.train_step, s.ts_zero_grad_no_parens),
+    ("no-optimizer-step", check.train_step, s.ts_no_step),
+    ("no-optimizer-step", check.train_step, s.ts_step_no_parens),
+    ("no-backward", check.train_step, s.ts_no_backward),
+    ("no-backward", check.train_step, s.ts_backward_no_parens),
+    ("loss-item-before-backward", check.train_step, s.ts_item_then_backward),
+    ("loss-item-before-backward", check.train_step, s.ts_tensor_from_item),
+    ("loss-item-before-backward", check.train_step, s.ts_tensor_from_item_no_grad),
+    ("model-in-eval-mode", check.train_step, s.ts_eval_mode),
+    ("model-in-eval-mode", check.train_step, s.ts_eval_at_end),
+    ("model-in-eval-mode", check.train_step, s.ts_train_false),
+    ("step-before-backward", check.train_step, s.ts_step_first),
+    ("step-before-backward", check.train_step, s.ts_step_zero_backward),
+    ("step-before-backward", check.train_step, s.ts_no_zero_step_first),
+    ("step-before-backward", check.train_step, s.ts_step_first_zeros),
+    ("grad-zeroed-before-step", check.train_step, s.ts_zero_between),
+    ("grad-zeroed-before-step", check.train_step, s.ts_model_zero_between),
+    ("no-grad-in-training", check.train_step, s.ts_no_grad_forward),
+    ("no-grad-in-training", check.train_step, s.ts_decorated_no_grad),
+    ("returns-tensor", check.train_step, s.ts_returns_loss),
+    ("returns-tensor", check.train_step, s.ts_returns_detached),
+    ("mean-reduction", check.train_step, s.ts_mse_default),
+    ("mean-reduction", check.train_step, s.ts_batch_mean),
+    ("mean-reduction", check.train_step, s.ts_batch_mean_tensor),
+    ("missing-kl-term", check.train_step, s.ts_no_kl),
+    ("wrong-values", check.train_step, s.ts_loss_after_step),
+    ("wrong-values", check.train_step, s.ts_own_optimizer),
+    ("wrong-values", check.train_step, s.ts_step_twice),
+    ("wrong-values", check.train_step, s.ts_constant),
+    ("wrong-shape", check.train_step, s.ts_returns_none),
+    ("wrong-shape", check.train_step, s.ts_returns_tuple),
+    ("raised", check.train_step, s.ts_view_784),
+    ("too-slow", check.train_step, s.ts_endless),
+    ("not-implemented", check.train_step, s.ts_stub),
+    ("sample-builds-graph", check.sample, s.samp_no_no_grad),
+    ("sample-builds-graph", check.sample, s.samp_detach),
+    ("sample-wrong-dtype", check.sample, s.samp_float32),
+    ("sample-wrong-dtype", check.sample, s.samp_normal_default),
+    ("sample-not-fresh", check.sample, s.samp_seeded),
+    ("sample-not-fresh", check.sample, s.samp_generator),
+    ("noise-not-randn-like", check.sample, s.samp_rand),
+    ("noise-not-randn-like", check.sample, s.samp_rand_like),
+    ("wrong-values", check.sample, s.samp_scaled),
+    ("wrong-values", check.sample, s.samp_shifted),
+    ("wrong-values", check.sample, s.samp_logits),
+    ("wrong-values", check.sample, s.samp_random_images),
+    ("wrong-shape", check.sample, s.samp_latent_20),
+    ("wrong-shape", check.sample, s.samp_returns_z),
+    ("wrong-shape", check.sample, s.samp_transposed),
+    ("wrong-shape", check.sample, s.samp_none),
+    ("raised", check.sample, s.samp_raises),
+    ("too-slow", check.sample, s.samp_endless),
 ]

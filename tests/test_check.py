@@ -39,7 +39,9 @@ def test_wrong_submission_is_named(pitfall, run_check, submission, monkeypatch):
 def test_every_required_pitfall_is_caught_by_two_wrong_submissions():
     required = ["logvar-as-variance", "std-not-exponentiated", "std-missing-half", "noise-not-randn-like", "no-noise",
                 "no-gradient", "missing-sigmoid", "kl-sign-flipped", "kl-missing-half", "mean-reduction",
-                "missing-kl-term", "missing-reconstruction-term"]
+                "missing-kl-term", "missing-reconstruction-term", "grad-not-zeroed", "no-optimizer-step", "no-backward",
+                "loss-item-before-backward", "model-in-eval-mode", "step-before-backward", "grad-zeroed-before-step",
+                "no-grad-in-training", "returns-tensor", "sample-builds-graph", "sample-wrong-dtype", "sample-not-fresh"]
     counts = {p: sum(1 for q, _, _ in WRONG if q == p) for p in required}
     assert all(n >= 2 for n in counts.values()), counts
 
@@ -49,7 +51,7 @@ def test_every_exercise_has_four_differently_written_correct_submissions():
     for c, x in CORRECT:
         reference = x in vars(solutions).values() or x in vars(beyond).values()
         counts[c.__name__] = counts.get(c.__name__, 0) + (not reference)
-    assert len(counts) == 11 and all(n >= 4 for n in counts.values()), counts
+    assert len(counts) == 13 and all(n >= 4 for n in counts.values()), counts
 
 
 # (check, submission, what the message must say, what it must not say): the message names what the code does.

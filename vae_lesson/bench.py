@@ -21,6 +21,7 @@ CHECKS = {
     "encoder": (check.encoder, solutions.Encoder), "reparameterize": (check.reparameterize, solutions.reparameterize),
     "decoder": (check.decoder, solutions.Decoder), "kl_divergence": (check.kl_divergence, solutions.kl_divergence),
     "vae_loss": (check.vae_loss, solutions.vae_loss), "vae": (check.vae, solutions.VAE),
+    "train_step": (check.train_step, solutions.beyond.train_step), "sample": (check.sample, solutions.beyond.sample),
 }
 
 

@@ -13,6 +13,7 @@ import solutions
 from .check_beyond import condition, interpolate, iwae_estimate, parameter_count, spot_the_bug
 from .check_modules import decoder, encoder
 from .check_sampling import reparameterize
+from .check_training import sample, train_step
 from .check_vae import vae
 from .compare import close, example, expect_tensor, shape_errors_as_wrong_shape
 from .hints import hint
@@ -21,7 +22,8 @@ from .result import CheckResult, graded
 from .sandbox import Failure, check_unchanged, run
 
 __all__ = ["PITFALLS", "CheckResult", "encoder", "reparameterize", "decoder", "vae", "kl_divergence", "vae_loss",
-           "spot_the_bug", "interpolate", "iwae_estimate", "condition", "parameter_count", "hint"]
+           "spot_the_bug", "interpolate", "iwae_estimate", "condition", "parameter_count", "hint",
+           "train_step", "sample"]
 
 
 # ---------------------------------------------------------------- losses

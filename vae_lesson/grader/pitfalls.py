@@ -44,6 +44,30 @@ PITFALLS = {
                          "num_classes=10): not as a single number (digit 7 is not 'seven times' digit 1), and not "
                          "without num_classes, which sizes the code by the batch's largest label.",
     "missing-biases": "each nn.Linear(a, b) also has b biases: count a * b + b.",
+    "grad-not-zeroed": "gradients accumulate in .grad until zeroed: call optimizer.zero_grad() once per step, or "
+                       "each step follows the sum of every gradient so far.",
+    "no-optimizer-step": "loss.backward() only computes the gradients; optimizer.step() is what changes the "
+                         "parameters.",
+    "no-backward": "optimizer.step() follows the gradients in .grad, and only loss.backward() computes them: without "
+                   "it nothing is learned.",
+    "loss-item-before-backward": "loss.item() is a plain number with no graph: call backward on the loss tensor, and "
+                                 "take .item() only for the value you return or log.",
+    "model-in-eval-mode": "train in training mode (model.train()): eval mode changes layers such as dropout and "
+                          "batch norm, and a step should not leave the model in it.",
+    "step-before-backward": "the order is zero_grad(), forward, loss, loss.backward(), then optimizer.step(): a step "
+                            "before backward uses the gradients of an earlier batch, or none.",
+    "grad-zeroed-before-step": "zero_grad() between loss.backward() and optimizer.step() throws away the gradients "
+                               "just computed: zero them before the forward pass (or after the step).",
+    "no-grad-in-training": "torch.no_grad() and inference_mode are for evaluation and sampling: a training step "
+                           "needs the graph that backward follows.",
+    "returns-tensor": "return the loss as a Python float, loss.item(): a tensor keeps its graph, and summing such "
+                      "values over an epoch keeps every batch's graph in memory.",
+    "sample-builds-graph": "decode samples under torch.no_grad(): nothing is trained, and a graph costs memory and "
+                           "time.",
+    "sample-wrong-dtype": "draw z on the decoder's device and in its dtype, e.g. from p = next(decoder.parameters()): "
+                          "torch.randn(n, Z) alone is float32 on the CPU.",
+    "sample-not-fresh": "each call must draw new codes: a seed set inside sample, or codes made once and reused, "
+                        "give the same images every time.",
     "wrong-shape": "the output does not have the expected type or shape.",
     "wrong-values": "the output has the right shape but not the expected values.",
     "modified-input": "your code changed one of its input tensors in place; compute new tensors instead.",

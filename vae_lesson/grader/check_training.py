@@ -1,0 +1,297 @@
+"""Checks of chapter 05's training step and sampling, judged by what they do to a real model and optimiser.
+
+train_step runs twice on a tiny VAE (D, H, Z = 12, 7, 3, a batch of 5) with plain SGD, beside the reference
+on an identical model and optimiser with the same seeds, so the sampling noise is the same. An SGD step moves
+each parameter by exactly -lr times its .grad at that moment, so the parameters' change tells which gradient
+the step used: the batch's own, or one with the previous call's gradient still in it. Mistakes that leave the
+parameters alike (no step, no backward, ...) are told apart by what the step did, recorded in order without
+changing it: the model's forward passes (mode, grad mode), the backward calls (on the graph, or on a tensor
+cut from it) and the optimiser's steps.
+"""
+from contextlib import contextmanager
+
+import torch
+from torch import nn
+
+import solutions
+from solutions import beyond
+
+from .compare import close, expect_tensor, shape_errors_as_wrong_shape
+from .pitfalls import loss_bugs
+from .result import graded
+from .sandbox import Failure, run
+
+D, H, Z, B, LR, SEEDS = 12, 7, 3, 5, 0.01, (0, 1)
+STEP = "train_step(model, optimizer, x)"
+
+
+def _close_all(a, b):
+    a, b = torch.cat([t.flatten() for t in a]).double(), torch.cat([t.flatten() for t in b]).double()
+    return bool((a - b).norm() <= 1e-3 * b.norm() + 1e-6)
+
+
+def _grads(model):
+    return [torch.zeros_like(p) if p.grad is None else p.grad.detach().clone() for p in model.parameters()]
+
+
+def _params(model):
+    return [p.detach().clone() for p in model.parameters()]
+
+
+def _same_float(a, b):
+    return abs(a - b) <= 1e-4 * abs(b) + 1e-5
+
+
+@contextmanager
+def _recording(model, optimizer):
+    """Record in order, without changing them: forward passes, backward calls and the optimiser's steps."""
+    events, original = [], torch.autograd.backward
+
+    def backward(tensors, *args, **kwargs):  # Tensor.backward calls torch.autograd.backward, looked up at call time
+        t = tensors[0] if isinstance(tensors, (tuple, list)) else tensors
+        events.append(("backward", isinstance(t, torch.Tensor) and t.grad_fn is not None))
+        return original(tensors, *args, **kwargs)
+
+    hooks = [model.register_forward_pre_hook(
+                 lambda m, args: events.append(("forward", m.training, torch.is_grad_enabled()))),
+             optimizer.register_step_pre_hook(
+                 lambda opt, args, kwargs: events.append(("step", _grads(model))))]
+    torch.autograd.backward = backward
+    try:
+        yield events
+    finally:
+        torch.autograd.backward = original
+        for h in hooks:
+            h.remove()
+
+
+def _setup():
+    """The tiny VAE with zeroed gradients, as zero_grad(set_to_none=False) leaves them, and its SGD."""
+    torch.manual_seed(31)
+    model = solutions.VAE(D, H, Z).train()
+    for p in model.parameters():  # with a .grad to apply, a step before backward changes the weights in place
+        p.grad = torch.zeros_like(p)
+    return model, torch.optim.SGD(model.parameters(), lr=LR)
+
+
+def _reference_run(x):
+    """Per call: the batch's gradient, the loss before the step, the loss after it, the wrong losses by id."""
+    model, optimizer = _setup()
+    calls = []
+    for seed in SEEDS:
+        torch.manual_seed(seed)
+        with torch.no_grad():
+            wrong = loss_bugs(*_with_x(model(x), x))
+        torch.manual_seed(seed)  # the same noise again, for the reference step itself
+        loss = beyond.train_step(model, optimizer, x)
+        with torch.no_grad():  # the RNG runs on, as it would for a learner who recomputes the loss
+            after = solutions.vae_loss(*_with_x(model(x), x)).item()
+        wrong["mean-reduction"] += [torch.tensor(loss / B), torch.tensor(loss / x.numel())]
+        calls.append((_grads(model), loss, after, wrong))
+    return calls
+
+
+def _with_x(out, x):
+    x_hat, mu, logvar = out
+    return x_hat, x, mu, logvar
+
+
+def _diagnose_raised(failure, events):
+    """Name a step that raised from what it had done by then."""
+    if failure.pitfall != "raised":
+        raise failure
+    forwards = [e for e in events if e[0] == "forward"]
+    backwards = [i for i, e in enumerate(events) if e[0] == "backward"]
+    steps = [i for i, e in enumerate(events) if e[0] == "step"]
+    if forwards and not forwards[0][2]:
+        raise Failure("no-grad-in-training", "the model's forward pass ran with gradients off (torch.no_grad() or "
+                      f"inference_mode), so backward had no graph to follow:\n{failure.message}")
+    if "'float' object has no attribute 'backward'" in failure.message or any(not events[i][1] for i in backwards):
+        # .item() (or float()) gave a number; backward on it, or on a tensor rebuilt from it, cannot reach the model
+        raise Failure("loss-item-before-backward", "backward was called on the loss after .item() had turned it "
+                      f"into a plain number, cut from the model's graph:\n{failure.message}")
+    if steps and backwards and steps[0] < backwards[0]:
+        where = failure.message.splitlines()[-1] if "at line" in failure.message else ""
+        raise Failure("step-before-backward", "optimizer.step() ran before loss.backward(): the step changed in "
+                      "place the weights that backward still needed, and backward failed ('modified by an inplace "
+                      f"operation').\n{where}".rstrip())
+    raise failure
+
+
+def _judge_update(events, start, before, after, grad):
+    """Raise the Failure that names why the parameters did not move by -lr * the batch's gradient."""
+    used = [(b - a) / LR for b, a in zip(before, after)]  # SGD: after = before - lr * grad at the step
+    steps = [i for i, e in enumerate(events) if e[0] == "step"]
+    graph = [i for i, e in enumerate(events) if e[0] == "backward" and e[1]]
+    cut = any(e[0] == "backward" and not e[1] for e in events)
+    moved = not _close_all(used, [torch.zeros_like(g) for g in grad])
+    if _close_all(used, [s + g for s, g in zip(start, grad)]) and moved:
+        raise Failure("grad-not-zeroed", "on the second call the parameters moved by the sum of both batches' "
+                      "gradients: the first call's gradient was still in .grad when backward added the new one.")
+    if not graph:
+        if cut:
+            raise Failure("loss-item-before-backward", "backward ran on a tensor rebuilt from the loss's number "
+                          "(.item()), cut from the model's graph: no gradient reached the parameters.")
+        raise Failure("no-backward", "no gradient reached the parameters: loss.backward() was never called "
+                      "(a `loss.backward` without the parentheses does nothing).")
+    if not steps:
+        if moved:
+            raise Failure("wrong-values", "the parameters changed, but not through the optimizer passed in: use "
+                          "that optimizer (creating one inside train_step restarts its state every step).")
+        raise Failure("no-optimizer-step", "the gradients were computed, but the parameters did not change: "
+                      "optimizer.step() was never called (`optimizer.step` without the parentheses does nothing).")
+    if steps[0] < graph[0]:
+        raise Failure("step-before-backward", "optimizer.step() ran before loss.backward(): the step used the "
+                      "gradients .grad held before this batch's were computed.")
+    if all(not g.any() for g in events[steps[0]][1]):
+        raise Failure("grad-zeroed-before-step", "loss.backward() ran, but by optimizer.step() every gradient was "
+                      "zero again: zero_grad() was called between backward and step.")
+    for n, count in ((B, "the batch size"), (B * D, "the number of pixels in the batch")):
+        if _close_all(used, [g / n for g in grad]):
+            raise Failure("mean-reduction", f"the step's gradient was the course's divided by {n}, {count}: the "
+                          "loss was averaged, not summed (reduction='sum' for both terms).")
+
+
+def _name_loss(value, wrong, what, loss):
+    """Raise the pitfall whose wrong loss (a mean, a missing term, ...) the returned float equals, if any."""
+    for pitfall, values in wrong.items():
+        if any(_same_float(value, v.item()) for v in values):
+            raise Failure(pitfall, f"{what} returned {value:.4f}, not the course's MSE (sum) + KL (sum) of "
+                          f"{loss:.4f}: the step was taken on another loss.")
+
+
+def _judge_value(value, loss, after, wrong, call):
+    what = f"{STEP} (call {call})"
+    if isinstance(value, torch.Tensor):
+        graph = (" It still holds the graph: summing such values over an epoch keeps every batch's graph in "
+                 "memory.") if value.requires_grad else ""
+        raise Failure("returns-tensor", f"{what} returned a tensor; return the loss as a Python float, "
+                      f"loss.item().{graph}")
+    if not isinstance(value, float):
+        missing = " (is a `return` missing?)" if value is None else ""
+        raise Failure("wrong-shape", f"{what} returned {type(value).__name__}{missing}; expected the loss before "
+                      "the step, as a Python float (loss.item()).")
+    if _same_float(value, loss):
+        return
+    if _same_float(value, after):
+        raise Failure("wrong-values", f"{what} returned the loss computed again after the step ({value:.4f}); "
+                      f"return the loss the step was taken on, {loss:.4f}, computed before optimizer.step().")
+    _name_loss(value, wrong, what, loss)
+    raise Failure("wrong-values", f"{what} returned {value:.4f}; the loss before the step is {loss:.4f}.")
+
+
+def _learner_call(fn, model, optimizer, x, seed):
+    torch.manual_seed(seed)
+    with _recording(model, optimizer) as events:
+        try:
+            value = run(fn, model, optimizer, x.clone(), what=STEP)
+        except Failure as failure:
+            _diagnose_raised(failure, events)
+    return value, events
+
+
+@graded("train_step", beyond.train_step)
+def train_step(fn):
+    """Check train_step(model, optimizer, x): zero_grad, forward, loss, backward, step; the loss as a float."""
+    x = torch.rand(B, D, generator=torch.Generator().manual_seed(43))
+    reference, (model, optimizer) = _reference_run(x), _setup()
+    for call, (seed, (grad, loss, after, wrong)) in enumerate(zip(SEEDS, reference), 1):
+        start, before = _grads(model), _params(model)  # start: what .grad holds as the call begins
+        value, events = _learner_call(fn, model, optimizer, x, seed)
+        forwards = [e for e in events if e[0] == "forward"]
+        if not forwards:
+            raise Failure("wrong-values", f"{STEP} never ran the model on x.")
+        if not forwards[0][2]:
+            raise Failure("no-grad-in-training", "the model's forward pass ran with gradients off (torch.no_grad() "
+                          "or inference_mode): nothing could be learned from that loss.")
+        if not forwards[0][1] or not model.training:
+            when = "ran in" if not forwards[0][1] else "was left in"
+            raise Failure("model-in-eval-mode", f"the model {when} eval mode (model.training is False) on call "
+                          f"{call}: a training step runs in training mode, and leaves the model in it.")
+        if not _close_all(_params(model), [b - LR * g for b, g in zip(before, grad)]):
+            if isinstance(value, float):
+                _name_loss(value, wrong, f"{STEP} (call {call})", loss)
+            _judge_update(events, start, before, _params(model), grad)
+            raise Failure("wrong-values", f"on call {call} the parameters did not move by one SGD step with this "
+                          "batch's gradient of MSE (sum) + KL (sum).")
+        _judge_value(value, loss, after, wrong, call)
+    return "one step on the batch's own gradient (zeroed, backward, step), the loss before it as a float."
+
+
+# ---------------------------------------------------------------- sample
+
+N = 2000  # codes for the statistics; n, D and Z all differ, so a swapped size shows as a wrong shape
+_LATENT = (f"z must have the decoder's latent size, the in_features of its first nn.Linear (here {Z}), "
+           "not a size written into the code:\n")
+
+
+def _decoder(dtype=torch.float32):
+    torch.manual_seed(41)
+    return solutions.Decoder(Z, H, D).to(dtype).eval()  # as chapter 05 samples: after model.eval()
+
+
+@contextmanager
+def _codes(decoder):
+    """Capture what reaches the decoder's first nn.Linear (the codes z), and whether gradients were on."""
+    first, seen = next(m for m in decoder.modules() if isinstance(m, nn.Linear)), []
+    handle = first.register_forward_pre_hook(
+        lambda m, args: seen.append((args[0].detach().clone(), torch.is_grad_enabled())))
+    try:
+        yield seen
+    finally:
+        handle.remove()
+
+
+def _draw(fn, decoder, n, given="a float32 decoder on the CPU"):
+    what = f"sample(decoder, n={n})"
+    with _codes(decoder) as seen, shape_errors_as_wrong_shape(_LATENT):
+        try:
+            out = run(fn, decoder, n, what=what)
+        except Failure as failure:
+            if failure.pitfall == "raised" and ("dtype" in failure.message or "device" in failure.message):
+                raise Failure("sample-wrong-dtype", f"with {given}: {failure.message}") from None
+            raise
+    out = expect_tensor(out, what, (n, D))
+    if not seen:
+        raise Failure("wrong-values", f"{what} never ran the decoder: decode the codes with decoder(z).")
+    return seen[-1], out
+
+
+def _judge_codes(z):
+    z = z.double()
+    if z.min() >= 0 and z.max() < 1:
+        raise Failure("noise-not-randn-like", "the codes all lie in [0, 1): that is torch.rand, uniform; the prior "
+                                              "N(0, I) is torch.randn.")
+    mean, std = z.mean().item(), z.std().item()
+    if abs(mean) > 0.1 or abs(std - 1) > 0.1 or (z.std(0) - 1).abs().max() > 0.15:
+        raise Failure("wrong-values", f"over {len(z)} codes yours have mean {mean:.3f} and std {std:.3f}; codes "
+                      "from the prior N(0, I) have mean 0 and std 1 in every latent dimension: z = torch.randn(...), "
+                      "neither shifted nor scaled.")
+
+
+@graded("sample", beyond.sample)
+def sample(fn):
+    """Check sample(decoder, n) -> (n, D) decoded from z ~ N(0, I), fresh each call, without a graph."""
+    decoder = _decoder()
+    torch.manual_seed(0)
+    (z, grad_on), out = _draw(fn, decoder, B)
+    if out.requires_grad or grad_on:
+        raise Failure("sample-builds-graph", "the decoder ran with gradients on" + (
+            ", and the images still carry the graph" if out.requires_grad else "") + ": decode under torch.no_grad().")
+    with torch.no_grad():
+        if not close(out, decoder(z)):
+            raise Failure("wrong-values", "the images are not the decoder's output for the codes it was given: "
+                                          "return decoder(z) as it is.")
+    (z, _), first = _draw(fn, decoder, N)
+    _judge_codes(z)
+    if torch.equal(first, _draw(fn, decoder, N)[1]):
+        raise Failure("sample-not-fresh", "two calls in a row gave the same images: each call must draw new codes.")
+    (z, _), out = _draw(fn, _decoder(torch.float64), B, "a float64 decoder")
+    if out.dtype != torch.float64 or z.dtype != torch.float64:
+        raise Failure("sample-wrong-dtype", f"with a float64 decoder the codes were {z.dtype} and the images "
+                                            f"{out.dtype}: draw z in the decoder's dtype.")
+    if torch.cuda.is_available():
+        (z, _), out = _draw(fn, _decoder().cuda(), B, "a decoder on CUDA")
+        if out.device.type != "cuda":
+            raise Failure("sample-wrong-dtype", f"with a decoder on CUDA the images came back on {out.device}.")
+    return f"(n, {D}) images decoded from fresh z ~ N(0, I) of the decoder's latent size and dtype, without a graph."
