@@ -66,6 +66,7 @@ def checked_exercise(cells, index):
 
 def learner_notebook(solved):
     nb = nbformat.from_dict(solved)
+    nb.metadata.pop("widgets", None)  # the solved run's widget state: ids that change on every run
     for index, cell in enumerate(nb.cells):
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
