@@ -1,0 +1,101 @@
+"""Pieces carried from chapters 01-04 into chapter 05: saved by the checks, loaded back, never in solutions/."""
+import linecache
+
+import matplotlib
+import pytest
+import torch
+
+import solutions
+from vae_lesson import check, pieces
+
+matplotlib.use("Agg")
+
+ENCODER_CELL = '''import torch
+class MyEncoder(nn.Module):
+    """A learner's encoder: the same layers as the reference, another name."""
+
+    def __init__(self, input_dim=784, hidden_dim=400, latent_dim=20):
+        super().__init__()
+        self.hidden = nn.Linear(input_dim, hidden_dim)
+        self.mu = nn.Linear(hidden_dim, latent_dim)
+        self.logvar = nn.Linear(hidden_dim, latent_dim)
+
+    def forward(self, x):
+        h = F.relu(self.hidden(x))
+        return self.mu(h), self.logvar(h)
+'''
+UNIFORM_NOISE = "def reparameterize(mu, logvar):\n    return mu + torch.exp(0.5 * logvar) * torch.rand_like(mu)\n"
+STUB = "def kl_divergence(mu, logvar):\n    raise NotImplementedError('Exercise')\n"
+
+
+def notebook_cell(source, name, number):
+    """Run `source` as IPython runs a cell: in __main__, its text in linecache under a cell file name."""
+    filename = f"/tmp/ipykernel_0/{number}.py"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace = {"__name__": "__main__", "torch": torch, "nn": torch.nn, "F": torch.nn.functional}
+    exec(compile(source, filename, "exec"), namespace)
+    return namespace[name]
+
+
+@pytest.fixture
+def notebook_folder(tmp_path, monkeypatch):
+    monkeypatch.setattr(pieces, "_in_notebook", lambda: True)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_a_passing_class_is_saved_readable_and_chapter_05_uses_it(notebook_folder, capsys):
+    assert check.encoder(notebook_cell(ENCODER_CELL, "MyEncoder", 1)).passed
+    saved = (notebook_folder / "my_pieces" / "encoder.py").read_text()
+    assert "its check said: PASSED" in saved and "class MyEncoder(nn.Module):" in saved
+    assert "Encoder = MyEncoder" in saved and "import torch\nclass" not in saved  # the class, not the whole cell
+    Encoder, reparameterize, Decoder, kl = pieces.load_pieces()
+    assert Encoder.__name__ == "MyEncoder" and Encoder is not solutions.Encoder
+    assert (reparameterize, Decoder, kl) == (solutions.reparameterize, solutions.Decoder, solutions.kl_divergence)
+    out = capsys.readouterr().out
+    assert "Encoder: yours, from my_pieces/encoder.py" in out
+    assert "Decoder: the reference stands in (no saved piece yet: run the check in 03_decoder.ipynb)" in out
+
+
+def test_a_failed_piece_is_replaced_and_its_cost_shown_a_stub_in_one_line(notebook_folder, capsys):
+    import matplotlib.pyplot as plt
+    check.reparameterize(notebook_cell(UNIFORM_NOISE, "reparameterize", 2))
+    check.kl_divergence(notebook_cell(STUB, "kl_divergence", 3))
+    loaded = pieces.load_pieces()
+    assert list(loaded)[1] is solutions.reparameterize and set(loaded.failed) == {"reparameterize", "kl_divergence"}
+    assert "reparameterize: the reference stands in; yours fails its check [noise-not-randn-like]" in \
+        capsys.readouterr().out
+    figures = len(plt.get_fignums())
+    train, shown = torch.rand(256, 1, 28, 28), torch.rand(4, 1, 28, 28)
+    loaded.show_cost(train, shown, epochs=1)
+    assert len(plt.get_fignums()) == figures + 1  # one picture: the stub cannot train
+    assert "Your kl_divergence is still a stub" in capsys.readouterr().out
+
+
+def test_the_solved_folder_neither_saves_nor_loads(tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "solutions"
+    (folder / "my_pieces").mkdir(parents=True)
+    (folder / "__init__.py").write_text("")
+    (folder / "my_pieces" / "encoder.py").write_text(ENCODER_CELL + "Encoder = MyEncoder\n")
+    monkeypatch.setattr(pieces, "_in_notebook", lambda: True)
+    monkeypatch.chdir(folder)
+    check.reparameterize(notebook_cell(UNIFORM_NOISE, "reparameterize", 4))
+    assert not (folder / "my_pieces" / "reparameterize.py").exists()
+    loaded = pieces.load_pieces()
+    assert list(loaded) == [solutions.Encoder, solutions.reparameterize, solutions.Decoder, solutions.kl_divergence]
+    loaded.show_cost(None, None)
+    assert capsys.readouterr().out == pieces.SOLVED + "\nNo piece of yours fails its check: no cost to show.\n"
+
+
+def test_outside_a_notebook_nothing_is_saved(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # pytest, the grading command: no Jupyter kernel
+    check.reparameterize(notebook_cell(UNIFORM_NOISE, "reparameterize", 5))
+    assert not (tmp_path / "my_pieces").exists()
+
+
+def test_a_failure_to_save_is_one_line_and_the_verdict_still_comes(notebook_folder, capsys):
+    (notebook_folder / "my_pieces").write_text("a file where the folder should be")
+    result = check.reparameterize(notebook_cell(UNIFORM_NOISE, "reparameterize", 6))
+    assert result.pitfall == "noise-not-randn-like"
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and out[0].startswith("Could not save your reparameterize for chapter 05")
