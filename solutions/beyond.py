@@ -51,19 +51,21 @@ def condition(v, labels, num_classes=10):
 
 
 class CVAE(nn.Module):
-    """Chapter 09: the VAE with the digit label given to the encoder and to the decoder."""
+    """Chapter 09: the VAE with the digit label given to the encoder and to the decoder.
 
-    def __init__(self, input_dim=784, hidden_dim=400, latent_dim=20, num_classes=10):
+    `condition` appends the labels' code; chapter 09 passes the learner's, once it passes its check."""
+
+    def __init__(self, input_dim=784, hidden_dim=400, latent_dim=20, num_classes=10, condition=condition):
         super().__init__()
-        self.num_classes = num_classes
+        self.num_classes, self.condition = num_classes, condition
         self.encoder = Encoder(input_dim + num_classes, hidden_dim, latent_dim)
         self.decoder = Decoder(latent_dim + num_classes, hidden_dim, input_dim)
 
     def decode(self, z, labels):
-        return self.decoder(condition(z, labels, self.num_classes))
+        return self.decoder(self.condition(z, labels, self.num_classes))
 
     def forward(self, x, labels):
-        mu, logvar = self.encoder(condition(x.flatten(start_dim=1), labels, self.num_classes))
+        mu, logvar = self.encoder(self.condition(x.flatten(start_dim=1), labels, self.num_classes))
         return self.decode(reparameterize(mu, logvar), labels), mu, logvar
 
 
