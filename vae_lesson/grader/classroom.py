@@ -46,6 +46,17 @@ WRONG = {
             "    def forward(self, x):\n"
             "        mu, logvar = self.encoder(x.flatten(start_dim=1))\n"
             "        return self.decoder(mu), mu, logvar  # no sampling\n", "no-noise"),
+    "train_step": ("def train_step(model, optimizer, x):\n"
+                   "    x_hat, mu, logvar = model(x)  # no optimizer.zero_grad(): gradients pile up\n"
+                   "    loss = vae_loss(x_hat, x, mu, logvar)\n"
+                   "    loss.backward()\n"
+                   "    optimizer.step()\n"
+                   "    return loss.item()\n", "grad-not-zeroed"),
+    "sample": ("def sample(decoder, n):\n"
+               "    weight = next(decoder.parameters())\n"
+               "    with torch.no_grad():\n"
+               "        return decoder(torch.rand(n, weight.shape[1], dtype=weight.dtype))  # uniform, not N(0, I)\n",
+               "noise-not-randn-like"),
     "spot_the_bug": ("def spot_the_bug():\n    return 'kl-sign-flipped'\n", "wrong-values"),
     "interpolate": ("def interpolate(z_start, z_end, steps):\n"
                     "    t = torch.linspace(0, 1, steps).unsqueeze(1)\n"
