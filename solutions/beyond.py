@@ -33,10 +33,11 @@ def sample(decoder, n):
 
 
 def spot_the_bug():
-    """Chapter 06: the pitfall behind the unnamed variant. The KL curve sinks to zero from the first steps,
-    and every reconstruction is the same blurred average digit: the KL outweighs the reconstruction,
-    which a mean-reduced MSE (F.mse_loss's default) beside a summed KL does by a factor of 784 * batch."""
-    return "mean-reduction"
+    """Chapter 06: the bug in each mystery model. A: its KL is exactly twice the course's formula (the 1/2 dropped).
+    B: curves that swing instead of settling, speckled pictures (gradients summed over every step).
+    C: KL at zero and one average digit for every input, at the usual loss scale (the encoder gets no gradient
+    through z, so only the KL trains it)."""
+    return {"A": "kl-missing-half", "B": "grad-not-zeroed", "C": "z-detached"}
 
 
 def iwae_estimate(log_weights):

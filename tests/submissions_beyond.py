@@ -61,33 +61,76 @@ def interp_one_extra(z_start, z_end, steps):
 
 # ------------------------------------------------------------------ spot the bug (chapter 06)
 def spot_plain():
-    return "mean-reduction"
+    return {"A": "kl-missing-half", "B": "grad-not-zeroed", "C": "z-detached"}
 
 
-def spot_variable():
-    answer = "mean" + "-" + "reduction"
+def spot_built():
+    answer = {}
+    for key, name in zip("ABC", ["kl" + "-missing-half", "grad-not-" + "zeroed", "-".join(["z", "detached"])]):
+        answer[key] = name
     return answer
 
 
 def spot_lookup():
-    symptoms = {"KL curve at zero, look-alike digits": "mean-reduction", "NaN at step 1": "logvar-as-variance"}
-    return symptoms["KL curve at zero, look-alike digits"]
+    symptoms = {"KL twice the formula": "kl-missing-half", "curves swing": "grad-not-zeroed",
+                "KL at zero, one digit": "z-detached"}
+    return dict(A=symptoms["KL twice the formula"], B=symptoms["curves swing"], C=symptoms["KL at zero, one digit"])
 
 
-def spot_stripped():
-    return "  mean-reduction ".strip()
+def spot_loose_spelling():  # lower-case keys, underscores, spaces and capitals are forgiven
+    return {"c": " Z_detached ", "a": "KL missing half", "b": "grad_not_zeroed"}
 
 
-def spot_wrong():
-    return "kl-sign-flipped"
+def spot_wrong():  # C taken for the sign flip
+    return {"A": "kl-missing-half", "B": "grad-not-zeroed", "C": "kl-sign-flipped"}
+
+
+def spot_seen_before():  # the six pitfalls' pictures matched, not diagnosed: C looks like mean reduction
+    return {"A": "kl-missing-half", "B": "grad-not-zeroed", "C": "mean-reduction"}
+
+
+def spot_swapped():
+    return {"A": "grad-not-zeroed", "B": "kl-missing-half", "C": "z-detached"}
+
+
+def spot_all_wrong():
+    return {"A": "kl-on-std", "B": "std-is-variance", "C": "std-not-exponentiated"}
 
 
 def spot_unknown():
-    return "posterior-collapse"
+    return {"A": "kl-missing-half", "B": "posterior-collapse", "C": "z-detached"}
+
+
+def spot_string():  # the old chapter's single answer
+    return "mean-reduction"
+
+
+def spot_none():
+    return None
+
+
+def spot_missing_key():
+    return {"A": "kl-missing-half", "B": "grad-not-zeroed"}
+
+
+def spot_extra_key():
+    return {"A": "kl-missing-half", "B": "grad-not-zeroed", "C": "z-detached", "D": "mean-reduction"}
 
 
 def spot_not_a_string():
-    return 3
+    return {"A": 3, "B": "grad-not-zeroed", "C": "z-detached"}
+
+
+def spot_list():
+    return ["kl-missing-half", "grad-not-zeroed", "z-detached"]
+
+
+def spot_raises():
+    return {"A": "kl-missing-half"}["B"]
+
+
+def spot_stub():
+    raise NotImplementedError
 
 
 # ------------------------------------------------------------------ iwae_estimate (chapter 08)

@@ -1,8 +1,11 @@
 """The six common pitfalls as real code: the reference VAE with one small, named change each.
 
 Chapter 06 trains each one beside the correct model. Every bug is marked `# BUG:`.
+`MYSTERIES` holds the chapter's exercise: three more variants, each with one change of its own.
 """
 import inspect
+import math
+import time
 from dataclasses import dataclass
 
 import torch
@@ -70,12 +73,47 @@ class BuggyVAE(VAE):
 PITFALL_CHANGES = {
     "logvar-as-variance": {"reparameterize": reparameterize_variance, "terms": variance_terms},
     "std-not-exponentiated": {"reparameterize": reparameterize_std_not_exponentiated},
-    "mean-reduction": {"terms": mean_terms},
+    "mean-reduction": {"terms": mean_terms, "averaged": True},
     "noise-not-randn-like": {"reparameterize": reparameterize_uniform_noise},
     "missing-sigmoid": {"sigmoid": False},
     "kl-sign-flipped": {"terms": kl_sign_flipped_terms},
 }
-MYSTERY = {"terms": mse_default_terms}  # the unnamed variant of chapter 06's "spot the bug"
+
+
+def _terms_a(x_hat, x, mu, logvar):
+    return F.mse_loss(x_hat, x, reduction="sum"), -torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+
+
+def _draw_c(mu, logvar):
+    return (mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)).detach()
+
+
+def _fit_b(model, images, *, epochs, batch_size=32, lr=1e-3, terms=mse_terms, seed=0):
+    """Like train.fit (same seed, shuffles and batches), without its progress bar and test set."""
+    torch.manual_seed(seed)
+    previous = torch.set_flush_denormal(True)  # as fit does, for speed
+    optimizer, history, n = torch.optim.Adam(model.parameters(), lr=lr), History(), len(images)
+    try:
+        for epoch in range(1, epochs + 1):
+            model.train()
+            start, sums = time.perf_counter(), []
+            for x in images[torch.randperm(n, device=images.device)].flatten(1).split(batch_size):
+                x_hat, mu, logvar = model(x)
+                recon, kl = terms(x_hat, x, mu, logvar)
+                (recon + kl).backward()
+                optimizer.step()
+                sums.append(torch.stack([recon.detach(), kl.detach()]))
+                history.steps.append((sums[-1] / len(x)).tolist())
+            recon, kl = (torch.stack(sums).sum(0) / n).tolist()
+            history.append({"epoch": epoch, "train_recon": recon, "train_kl": kl, "train_loss": recon + kl,
+                            "seconds": time.perf_counter() - start})
+    finally:
+        torch.set_flush_denormal(False)
+    return history
+
+
+# Chapter 06's exercise: which change is in each? (The answers are in solutions/beyond.py.)
+MYSTERIES = {"A": {"terms": _terms_a}, "B": {"train": _fit_b}, "C": {"reparameterize": _draw_c}}
 
 
 @dataclass
@@ -83,26 +121,52 @@ class Run:
     name: str
     model: VAE
     history: History
+    terms: object = mse_terms  # the loss terms it was trained with
 
 
-def run(pitfall=None, train_images=None, epochs=3, seed=0, changes=None, name=None):
+@torch.no_grad()
+def kl_two_ways(run, images):
+    """The KL per example of `run`'s codes for `images`: as its own loss computes it, and by the course's formula."""
+    x_hat, mu, logvar = run.model(images)
+    as_trained = run.terms(x_hat, images.flatten(1), mu, logvar)[1].item() / len(images)
+    return as_trained, mse_terms(x_hat, images.flatten(1), mu, logvar)[1].item() / len(images)
+
+
+def _per_step_as_computed(history, n, batch_size):
+    """For mean-reduced terms: the loop divided each batch's (already averaged) terms by the batch size; undo it."""
+    sizes = [min(batch_size, n - i) for i in range(0, n, batch_size)] * len(history)
+    history.steps = [[r * b, k * b] for (r, k), b in zip(history.steps, sizes)]
+    per_epoch = math.ceil(n / batch_size)
+    for i, row in enumerate(history):  # the epoch's average of the batches' terms
+        steps = history.steps[i * per_epoch:(i + 1) * per_epoch]
+        row["train_recon"], row["train_kl"] = (sum(s[j] for s in steps) / len(steps) for j in (0, 1))
+        row["train_loss"] = row["train_recon"] + row["train_kl"]
+    return history
+
+
+def run(pitfall=None, train_images=None, epochs=3, seed=0, changes=None, name=None, batch_size=32):
     """Train the reference (pitfall=None) or one buggy variant on `train_images`; same seed, same data.
 
     Cached on disk like the course's other models; `name` labels a variant given by `changes`.
+    `history.steps` holds each step's terms as the loss computed them (per example when summed).
     """
     name = name or pitfall or "correct"
     changes = dict(changes or (PITFALL_CHANGES[pitfall] if pitfall else {}))
-    terms = changes.pop("terms", mse_terms)
+    terms, train, averaged = changes.pop("terms", mse_terms), changes.pop("train", fit), changes.pop("averaged", False)
+    options = {} if train is not fit else {"progress": False}
 
     def build():
         torch.manual_seed(seed)
         return BuggyVAE(**changes)
 
     fingerprint = [len(train_images), round(train_images.double().sum().item(), 3)]  # which data, cheaply
-    settings = {"variant": name, "data": fingerprint, "epochs": epochs, "seed": seed}
-    model, history = cached_model("buggy", settings, build, lambda model: fit(
-        model, train_images, epochs=epochs, terms=terms, seed=seed, progress=False), device=train_images.device)
-    return Run(name, model, history)
+    settings = {"variant": name, "data": fingerprint, "epochs": epochs, "seed": seed, "batch_size": batch_size}
+    model, history = cached_model("buggy", settings, build, lambda model: train(
+        model, train_images, epochs=epochs, batch_size=batch_size, terms=terms, seed=seed, **options),
+        device=train_images.device)
+    if averaged:
+        history = _per_step_as_computed(history, len(train_images), batch_size)
+    return Run(name, model, history, terms)
 
 
 def show_bug(pitfall):

@@ -1,6 +1,9 @@
 """Plot layout for the chapters, so a chapter calls one function and shows one picture."""
+import math
+
 import matplotlib.pyplot as plt
 import torch
+from matplotlib.ticker import MaxNLocator
 from torchvision.utils import make_grid
 
 
@@ -67,8 +70,36 @@ def _recon_and_samples(model, images, seed=0):
     return x_hat, samples
 
 
+def _value_axis(ax, values):
+    """Linear scale for values within a factor of 20 of each other; otherwise symmetric-log with at most
+    about eight labelled powers of ten, so that tiny (mean-reduced) and huge (runaway) values both show."""
+    values = [v for v in values if math.isfinite(v)]
+    lo, hi = min(values), max(values)
+    if lo > 0 and hi < 20 * lo:
+        ax.yaxis.set_major_locator(MaxNLocator(5))
+        return
+    smallest = min(abs(v) for v in values if v != 0)
+    low = max(0 if lo < 0 else -3, math.floor(math.log10(smallest)))  # crossing zero: no crowd of tiny ticks
+    ax.set_yscale("symlog", linthresh=10.0 ** low)
+    tops = [math.ceil(math.log10(abs(v))) for v in (lo, hi) if abs(v) > 10.0 ** low] or [low]
+    step = max(1, math.ceil((2 * max(tops) - 2 * low) / 8) if lo < 0 else math.ceil((max(tops) - low) / 6))
+    powers = list(range(low + (step if lo < 0 else 0), max(tops) + 1, step))  # none crowding the zero tick
+    ticks = [10.0 ** k for k in powers if hi > 0] + [-(10.0 ** k) for k in powers if lo < 0]
+    if lo < 0 < hi or min(abs(lo), abs(hi)) < 10.0 ** low:
+        ticks.append(0.0)
+    ax.set_yticks(sorted(ticks), [_power_label(t) for t in sorted(ticks)])
+
+
+def _power_label(value):
+    if value == 0:
+        return "0"
+    return f"${'-' if value < 0 else ''}10^{{{round(math.log10(abs(value)))}}}$"
+
+
 def side_by_side(correct, buggy, images, title):
-    """Two training runs (vae_lesson.buggy.Run) compared: loss curves of both terms, reconstructions, samples."""
+    """Two training runs (vae_lesson.buggy.Run) compared: loss curves of both terms, reconstructions, samples.
+
+    The curves show each step's terms as that run's loss computed them (per example when summed)."""
     fig = plt.figure(figsize=(9, 10))
     grid = fig.add_gridspec(6, 2, height_ratios=[3, 1.3, 1.3, 1.3, 1.3, 1.3])
     for col, (term, label) in enumerate([(0, "reconstruction"), (1, "KL")]):
@@ -77,9 +108,10 @@ def side_by_side(correct, buggy, images, title):
             ax.plot([s[term] for s in run.history.steps], style, label=run.name)
         if buggy.history.diverged:
             ax.axvline(len(buggy.history.steps), color="red", linestyle=":", label=f"{buggy.name} stops (NaN)")
-        ax.set_yscale("symlog", linthresh=1e-3)  # tiny (mean-reduced) and huge (diverging) values alike
+        _value_axis(ax, [s[term] for run in (correct, buggy) for s in run.history.steps])
+        ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
         ax.set_xlabel("training step")
-        ax.set_ylabel(f"{label} per example, as trained")
+        ax.set_ylabel(f"{label} term, as trained")
         ax.legend(fontsize=8)
     rows = {"test digits": images}
     for run in (correct, buggy):

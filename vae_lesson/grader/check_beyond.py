@@ -1,4 +1,4 @@
-"""Checks of the exercises after chapter 05: spotting a bug from its symptoms, latent interpolation."""
+"""Checks of the exercises after chapter 05: naming bugs from their symptoms, latent interpolation."""
 import torch
 
 from solutions import beyond
@@ -8,37 +8,69 @@ from .pitfalls import PITFALLS
 from .result import graded
 from .sandbox import Failure, run
 
-SIX = ("logvar-as-variance", "std-not-exponentiated", "mean-reduction", "noise-not-randn-like",
-       "missing-sigmoid", "kl-sign-flipped")
+# Chapter 06's answer vocabulary: its six pitfalls, then five more bugs, three of which are in the mysteries.
+NAMES = ("logvar-as-variance", "std-not-exponentiated", "mean-reduction", "noise-not-randn-like", "missing-sigmoid",
+         "kl-sign-flipped", "kl-missing-half", "grad-not-zeroed", "z-detached", "std-is-variance", "kl-on-std")
+# What a model with each bug would show, against the correct model's curves, pictures and kl_two_ways.
 SYMPTOMS = {
-    "logvar-as-variance": "the loss would be NaN at the very first step, and training would stop",
-    "std-not-exponentiated": "training would look healthy and reconstructions sharp, but samples from N(0, I) poor: "
-                             "the model can shrink its noise to nothing",
-    "noise-not-randn-like": "training would look healthy, but the codes would be shifted by the uniform noise's "
-                            "mean of 0.5, and samples from N(0, I) would miss them",
-    "missing-sigmoid": "training would run, with outputs below 0 and above 1",
-    "kl-sign-flipped": "the KL curve would dive below zero towards -1e20 while the reconstruction stalls",
-    "mean-reduction": "the loss would be tiny and the KL's weight, relative to reconstruction, would be far too large",
+    "logvar-as-variance": "training would stop with a NaN loss at the very first step",
+    "std-not-exponentiated": "the noise would shrink to almost nothing: sharp reconstructions, and samples from "
+                             "N(0, I) that are not digits",
+    "mean-reduction": "both terms would be tiny, far below 1 per example, as the loss computes them",
+    "noise-not-randn-like": "the curves and pictures would stay close to the correct model's",
+    "missing-sigmoid": "the outputs would leave [0, 1] while the curves stay close to the correct model's",
+    "kl-sign-flipped": "the KL term would go below zero and run away towards -10^20",
+    "kl-missing-half": "the KL its loss computes would be exactly twice the course's formula's (kl_two_ways)",
+    "grad-not-zeroed": "the curves would swing up and down instead of settling, and the reconstructions would be "
+                       "speckles rather than digits",
+    "z-detached": "the encoder would learn from the KL alone: the KL drops to zero and stays there, and every "
+                  "reconstruction is the same average digit",
+    "std-is-variance": "the loss would be the course's, with kl_two_ways agreeing, but the noise would be "
+                       "the variance, much smaller than the std the KL assumes",
+    "kl-on-std": "the KL its loss computes would differ from the course's formula's (kl_two_ways) by more than "
+                 "a constant factor",
+}
+# What each mystery does show: the symptom a wrong name missed.
+SHOWN = {
+    "A": "mystery A trains smoothly into blurrier digits, and kl_two_ways gives its own KL as exactly twice the "
+         "course's formula's. Look at kl_two_ways.",
+    "B": "mystery B's curves swing up and down instead of settling, and its reconstructions are speckles, not "
+         "digits, while its KL matches the course's formula. Look at the shape of its curves.",
+    "C": "mystery C's KL falls to zero within the first hundred steps and stays there, while its reconstruction "
+         "term stays in the tens per example, far from the tiny numbers of a mean-reduced loss, and every "
+         "reconstruction is the same average digit. Look at the scale of its reconstruction curve.",
 }
 
-# Chapter 06's variant is a mean-reduced MSE beside a summed KL: a mean over elements, which rescales and rebalances.
-CHAPTER_06_VARIANT = ("use sum reduction for both terms (reduction='sum'; F.mse_loss averages by default): a mean "
-                      "changes the scale of the loss and the weight of one term against the other.")
+
+def _name(answer):
+    return answer.strip().lower().replace("_", "-").replace(" ", "-") if isinstance(answer, str) else answer
 
 
 @graded("spot_the_bug", beyond.spot_the_bug)
 def spot_the_bug(fn):
-    """Check the pitfall id named for chapter 06's unnamed variant."""
-    answer = run(fn, what="spot_the_bug()")
-    if not isinstance(answer, str):
-        raise Failure("wrong-shape", f"spot_the_bug() returned {type(answer).__name__}; return one of the ids "
-                                     f"as a string: {', '.join(SIX)}.")
-    if answer not in SIX:
-        raise Failure("wrong-values", f"{answer!r} is not one of the six ids: {', '.join(SIX)}.")
-    if answer != beyond.spot_the_bug():
-        raise Failure("wrong-values", f"not {answer}: with that bug {SYMPTOMS[answer]}. Look again at the KL curve "
-                                      "and at how alike the reconstructions are.")
-    return f"{answer}: {CHAPTER_06_VARIANT}"
+    """Check the names given to chapter 06's three mysteries, {"A": name, "B": name, "C": name}."""
+    answer, expected = run(fn, what="spot_the_bug()"), beyond.spot_the_bug()
+    shape = 'return a dict with one name per mystery: {"A": "...", "B": "...", "C": "..."}'
+    if not isinstance(answer, dict):
+        raise Failure("wrong-shape", f"spot_the_bug() returned {type(answer).__name__}; {shape}.")
+    answer = {str(k).strip().upper(): v for k, v in answer.items()}
+    missing, extra = sorted(set(expected) - set(answer)), sorted(set(answer) - set(expected))
+    if missing or extra:
+        raise Failure("wrong-shape", f"{shape}. " + (f"Missing: {', '.join(missing)}. " if missing else "")
+                      + (f"Not a mystery: {', '.join(extra)}." if extra else ""))
+    for key in expected:
+        if not isinstance(answer[key], str):
+            raise Failure("wrong-shape", f"the name for mystery {key} is {type(answer[key]).__name__}; give each "
+                                         f"as a string, one of: {', '.join(NAMES)}.")
+        if _name(answer[key]) not in NAMES:
+            raise Failure("wrong-values", f"{answer[key]!r} (mystery {key}) is not a name from the list: "
+                                          f"{', '.join(NAMES)}.")
+    wrong = [f"mystery {k} is not {_name(answer[k])}: with that bug {SYMPTOMS[_name(answer[k])]}. But {SHOWN[k]}"
+             for k in expected if _name(answer[k]) != expected[k]]
+    if wrong:
+        right = len(expected) - len(wrong)
+        raise Failure("wrong-values", f"{right} of {len(expected)} named correctly.\n" + "\n".join(wrong))
+    return "all three named from their symptoms: " + ", ".join(f"{k} {v}" for k, v in expected.items()) + "."
 
 
 _WEIGHTS_SHAPE = ("the path has shape (steps, Z): the weights t = torch.linspace(0, 1, steps) have shape (steps,) "

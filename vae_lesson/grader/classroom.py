@@ -57,7 +57,8 @@ WRONG = {
                "    with torch.no_grad():\n"
                "        return decoder(torch.rand(n, weight.shape[1], dtype=weight.dtype))  # uniform, not N(0, I)\n",
                "noise-not-randn-like"),
-    "spot_the_bug": ("def spot_the_bug():\n    return 'kl-sign-flipped'\n", "wrong-values"),
+    "spot_the_bug": ("def spot_the_bug():\n    return {'A': 'kl-missing-half', 'B': 'grad-not-zeroed', "
+                     "'C': 'mean-reduction'}\n", "wrong-values"),
     "interpolate": ("def interpolate(z_start, z_end, steps):\n"
                     "    t = torch.linspace(0, 1, steps).unsqueeze(1)\n"
                     "    return t * z_start + (1 - t) * z_end\n", "wrong-values"),

@@ -52,12 +52,15 @@ HINTS = {
         "```python\n# __init__\nself.encoder = Encoder(___, ___, ___)\nself.decoder = Decoder(___, ___, ___)\n"
         "# forward\nmu, logvar = self.encoder(x.flatten(start_dim=___))\nz = ___\nreturn ___, mu, logvar\n```"),
     "spot_the_bug": (
-        "Set the mystery's curves and pictures beside the correct model's and each pitfall's above. Does "
-        "training run away or settle? Is the KL near zero? Do the reconstructions still differ from one "
-        "another, or have they blurred into one average digit?",
-        "The loss weighs its terms: L = c_rec · Σ(x̂ − x)² + c_KL · KL, with c_rec = c_KL = 1 in the course. "
-        "If c_rec ≪ c_KL, the codes fall onto the prior: KL → 0 and every reconstruction looks alike.",
-        "```python\nreturn \"___\"  # one of the six pitfall ids listed above the exercise\n```"),
+        "Diagnose each mystery in three places, against the correct model: the curves (do they settle, swing, "
+        "or sit at zero, and on what scale?), the pictures (digits, one average digit, or speckles?), and "
+        "kl_two_ways (does its loss's KL agree with the course's formula?). Cross out every name whose symptom "
+        "is missing, and remember that the six pitfalls of this chapter are not among the answers.",
+        "What each change does. A KL without its ½ gives KL_own = 2 · KL_formula. A detached z leaves the encoder "
+        "trained by the KL alone: KL → 0, q(z|x) = N(0, I), one output for every input. Gradients never zeroed "
+        "make the step follow Σ_{s≤t} ∇L_s, every past batch's gradient at once, so it overshoots and swings. "
+        "σ = e^{log σ²} or a KL fed σ change the sampling or the formula, and kl_two_ways or the noise shows it.",
+        "```python\nreturn {\"A\": \"___\", \"B\": \"___\", \"C\": \"___\"}  # names from the list above the exercise\n```"),
     "interpolate": (
         "Walk along the straight line from one code to the other: a weight t goes from 0 to 1 in `steps` even "
         "steps, and each code mixes the two ends by that weight. Make t on the codes' device and dtype, and "
