@@ -7,6 +7,8 @@ from .pitfalls import PITFALLS
 from .sandbox import Failure
 
 MIME_TYPE = "application/vnd.vae-lesson.check+json"  # shown in a notebook; the grading command never reads it
+# Exercises that answer a question rather than write code the chapter goes on to use: no reference stands in.
+QUESTIONS = {"spot_the_bug"}
 GENERIC = {"wrong-shape", "wrong-values", "modified-input", "not-implemented", "raised", "too-slow"}
 
 
@@ -29,6 +31,8 @@ class CheckResult:
         return PITFALLS.get(self.pitfall, "") if self.pitfall else ""
 
     def _stand_in(self):
+        if self.exercise in QUESTIONS:
+            return "Nothing below runs on your answer: fix it and run this cell again."
         name = getattr(self.reference, "__name__", "reference")
         return (f"The reference {name} from solutions/ stands in for yours below, so the rest of the notebook "
                 f"runs. Fix yours and run this cell again.")
