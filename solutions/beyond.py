@@ -40,6 +40,18 @@ def spot_the_bug():
     return {"A": "kl-missing-half", "B": "grad-not-zeroed", "C": "z-detached"}
 
 
+def elbo_estimate(x, x_hat, mu, logvar, sigma2=0.5):
+    """Chapter 08: the single-sample ELBO of each example in nats, decoder N(x_hat, sigma2 I): (batch,).
+
+    log N(x; x_hat, sigma2 I) summed over the D pixels, its constant -D/2 log(2 pi sigma2) included, minus the
+    closed-form KL(q(z|x) || N(0, I)) summed over the latent dims. With sigma2 = 1/2 the course's loss per
+    example, summed squared error + KL, is -ELBO - D/2 log(pi)."""
+    D = x.shape[1]
+    log_px_z = -((x - x_hat) ** 2).sum(dim=1) / (2 * sigma2) - D / 2 * math.log(2 * math.pi * sigma2)
+    kl = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(dim=1)
+    return log_px_z - kl
+
+
 def iwae_estimate(log_weights):
     """Chapter 08: log (1/k) sum_i exp(log_weights[i]) over the k samples (dim 0), computed stably: (batch,)."""
     k = log_weights.shape[0]

@@ -8,13 +8,14 @@ import torch
 
 import solutions
 from solutions import beyond
-from tests import (submissions_beyond, submissions_functions, submissions_losses, submissions_modules,
+from tests import (submissions_beyond, submissions_elbo, submissions_functions, submissions_losses, submissions_modules,
                    submissions_sample, submissions_training)
 from vae_lesson import check
 
 # Every submission under one name: s.<submission>.
 s = SimpleNamespace(**{k: v for m in (submissions_modules, submissions_functions, submissions_losses, submissions_beyond,
-                                      submissions_training, submissions_sample) for k, v in vars(m).items()})
+                                      submissions_elbo, submissions_training, submissions_sample)
+                       for k, v in vars(m).items()})
 
 E, D = s.EncoderLogvarHeadFirst, s.DecoderFunctional
 E1 = s.EncoderFc21  # mu's head first: the weight plan tried last swaps the heads
@@ -45,6 +46,10 @@ CORRECT = [
     (check.spot_the_bug, beyond.spot_the_bug), (check.spot_the_bug, s.spot_plain),
     (check.spot_the_bug, s.spot_built), (check.spot_the_bug, s.spot_lookup),
     (check.spot_the_bug, s.spot_loose_spelling),
+    (check.elbo_estimate, beyond.elbo_estimate), (check.elbo_estimate, s.elbo_distributions),
+    (check.elbo_estimate, s.elbo_manual), (check.elbo_estimate, s.elbo_torch_log),
+    (check.elbo_estimate, s.elbo_mse_none), (check.elbo_estimate, s.elbo_kl_distributions),
+    (check.elbo_estimate, s.elbo_loop),
     (check.iwae_estimate, beyond.iwae_estimate), (check.iwae_estimate, s.iwae_manual_max),
     (check.iwae_estimate, s.iwae_logmeanexp), (check.iwae_estimate, s.iwae_numpy_style),
     (check.iwae_estimate, s.iwae_float64),
@@ -188,6 +193,33 @@ WRONG = [
     ("wrong-shape", check.spot_the_bug, s.spot_list),
     ("raised", check.spot_the_bug, s.spot_raises),
     ("not-implemented", check.spot_the_bug, s.spot_stub),
+    ("elbo-missing-constant", check.elbo_estimate, s.elbo_no_constant),
+    ("elbo-missing-constant", check.elbo_estimate, s.elbo_no_constant_mse),
+    ("kl-sign-flipped", check.elbo_estimate, s.elbo_plus_kl),
+    ("kl-sign-flipped", check.elbo_estimate, s.elbo_kl_formula_flipped),
+    ("elbo-summed-over-batch", check.elbo_estimate, s.elbo_summed),
+    ("elbo-summed-over-batch", check.elbo_estimate, s.elbo_batch_mean),
+    ("elbo-summed-over-batch", check.elbo_estimate, s.elbo_course_kl),
+    ("elbo-wrong-variance", check.elbo_estimate, s.elbo_variance_as_scale),
+    ("elbo-wrong-variance", check.elbo_estimate, s.elbo_undivided),
+    ("elbo-wrong-variance", check.elbo_estimate, s.elbo_sigma_in_constant),
+    ("elbo-wrong-variance", check.elbo_estimate, s.elbo_hard_coded_half),
+    ("elbo-is-loss", check.elbo_estimate, s.elbo_returns_loss),
+    ("elbo-is-loss", check.elbo_estimate, s.elbo_course_loss),
+    ("mean-reduction", check.elbo_estimate, s.elbo_pixel_mean),
+    ("mean-reduction", check.elbo_estimate, s.elbo_mse_default),
+    ("mean-reduction", check.elbo_estimate, s.elbo_kl_mean),
+    ("wrong-shape", check.elbo_estimate, s.elbo_none),
+    ("wrong-shape", check.elbo_estimate, s.elbo_per_pixel),
+    ("wrong-shape", check.elbo_estimate, s.elbo_keepdim),
+    ("wrong-shape", check.elbo_estimate, s.elbo_float_list),
+    ("wrong-shape", check.elbo_estimate, s.elbo_broadcast),
+    ("wrong-shape", check.elbo_estimate, s.elbo_raises),
+    ("modified-input", check.elbo_estimate, s.elbo_in_place),
+    ("raised", check.elbo_estimate, s.elbo_view_784),
+    ("raised", check.elbo_estimate, s.elbo_no_sigma2),
+    ("too-slow", check.elbo_estimate, s.elbo_endless),
+    ("not-implemented", check.elbo_estimate, s.elbo_stub),
     ("no-logsumexp", check.iwae_estimate, s.iwae_naive),
     ("no-logsumexp", check.iwae_estimate, s.iwae_naive_sum),
     ("missing-log-k", check.iwae_estimate, s.iwae_no_log_k),

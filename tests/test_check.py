@@ -41,7 +41,9 @@ def test_every_required_pitfall_is_caught_by_two_wrong_submissions():
                 "no-gradient", "missing-sigmoid", "kl-sign-flipped", "kl-missing-half", "mean-reduction",
                 "missing-kl-term", "missing-reconstruction-term", "grad-not-zeroed", "no-optimizer-step", "no-backward",
                 "loss-item-before-backward", "model-in-eval-mode", "step-before-backward", "grad-zeroed-before-step",
-                "no-grad-in-training", "returns-tensor", "sample-builds-graph", "sample-wrong-dtype", "sample-not-fresh"]
+                "no-grad-in-training", "returns-tensor", "sample-builds-graph", "sample-wrong-dtype",
+                "sample-not-fresh", "elbo-missing-constant", "elbo-summed-over-batch", "elbo-wrong-variance",
+                "elbo-is-loss"]
     counts = {p: sum(1 for q, _, _ in WRONG if q == p) for p in required}
     assert all(n >= 2 for n in counts.values()), counts
 
@@ -51,7 +53,7 @@ def test_every_exercise_has_four_differently_written_correct_submissions():
     for c, x in CORRECT:
         reference = x in vars(solutions).values() or x in vars(beyond).values()
         counts[c.__name__] = counts.get(c.__name__, 0) + (not reference)
-    assert len(counts) == 13 and all(n >= 4 for n in counts.values()), counts
+    assert len(counts) == 14 and all(n >= 4 for n in counts.values()), counts
 
 
 # (check, submission, what the message must say, what it must not say): the message names what the code does.
@@ -89,6 +91,10 @@ MESSAGES = [
     (check.encoder, s._encoder_with(torch.exp, base=E1), ["mu is right", "never negative"], ["ReLU after the"]),
     (check.encoder, s._encoder_with(torch.relu), ["mu is right", "never negative"], ["ReLU after the"]),
     (check.encoder, s.EncoderNoReturn, ["returned None", "`return` missing"], []),
+    (check.elbo_estimate, s.elbo_hard_coded_half, ["sigma2=0.2", "is ignored"], []),
+    (check.elbo_estimate, s.elbo_batch_mean, ["one number for a batch of 5 examples"], []),
+    (check.elbo_estimate, s.elbo_per_pixel, ["one value per pixel", "D = 12"], []),
+    (check.elbo_estimate, s.elbo_mse_default, ["a mean where the ELBO sums", "sigma2 = 0.5"], ["balance"]),
 ]
 
 

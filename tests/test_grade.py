@@ -15,20 +15,20 @@ from vae_lesson.grader.classroom import WRONG, set_answer
 
 CHAPTER = "04_kl_divergence.ipynb"  # the quickest chapter with an exercise
 EXERCISES = ["encoder", "reparameterize", "decoder", "kl_divergence", "vae_loss", "vae", "train_step", "sample",
-             "spot_the_bug", "interpolate", "iwae_estimate", "condition", "parameter_count"]
+             "spot_the_bug", "interpolate", "elbo_estimate", "iwae_estimate", "condition", "parameter_count"]
 
 
 def test_solved_folder_scores_full_marks(capsys):
     assert grade.main([str(REPO_ROOT / "solutions"), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["score"] == 1.0 and report["points"] == report["max_points"] == 23
+    assert report["score"] == 1.0 and report["points"] == report["max_points"] == 25
     assert [r["exercise"] for r in report["rows"]] == EXERCISES and all(r["passed"] for r in report["rows"])
 
 
 def test_fresh_learner_folder_scores_zero_every_exercise_not_implemented(capsys):
     assert grade.main([]) == 1  # default: notebooks/
     out = capsys.readouterr().out
-    assert out.count("not-implemented") == len(EXERCISES) and "score: 0/13 (0%), points: 0/23" in out
+    assert out.count("not-implemented") == len(EXERCISES) and "score: 0/14 (0%), points: 0/25" in out
     assert "note:" not in out  # no notebook failed to run
 
 
@@ -78,7 +78,7 @@ def test_bad_input_gets_one_line_and_exit_code_2(tmp_path, capsys):
 def test_each_chapters_plan_comes_from_the_source():
     chapters = read_chapters()
     assert [ex.name for c in chapters.values() for ex in c.exercises] == EXERCISES
-    assert sum(ex.points for c in chapters.values() for ex in c.exercises) == 23
+    assert sum(ex.points for c in chapters.values() for ex in c.exercises) == 25
     assert "from solutions import Decoder, Encoder" in chapters["05_loss_and_training.ipynb"].imports
     assert "data.load" not in "".join(c.imports for c in chapters.values())  # imports only: no data, no training
 

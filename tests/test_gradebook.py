@@ -22,7 +22,8 @@ STUB = next(c.source for c in nbformat.read(REPO_ROOT / "notebooks" / KL_NOTEBOO
 FORGED = {MIME_TYPE: {"exercise": "kl_divergence", "passed": True, "pitfall": None}}
 POINTS = {"encoder": 2, "reparameterize": 2, "decoder": 2, "kl_divergence": 2, "vae_loss": 2, "vae": 3,
           "train_step": 2, "sample": 2,
-          "spot_the_bug": 1, "interpolate": 1, "iwae_estimate": 2, "condition": 1, "parameter_count": 1}
+          "spot_the_bug": 1, "interpolate": 1, "elbo_estimate": 2, "iwae_estimate": 2, "condition": 1,
+          "parameter_count": 1}
 EXERCISES = list(POINTS)
 TIME_LIMIT = 4.0
 
@@ -170,7 +171,7 @@ def test_feedback_names_each_failed_exercise_its_pitfall_and_message(graded_clas
                 assert f"Pitfall: `{pitfall}`" in section, (name, exercise)
                 assert section.split("```text\n", 1)[1].split("```")[0].strip(), (name, exercise)  # a message
     ada = (folder / "ada-solved-all.md").read_text()
-    assert "23 of 23 points" in ada and "Exercises to fix" not in ada
+    assert "25 of 25 points" in ada and "Exercises to fix" not in ada
     assert "F.mse_loss" in (folder / "ben-wrong-all.md").read_text()  # mean-reduction's message says why
     assert "`solutions`" in (folder / "fay-imports-the-reference.md").read_text()
     assert "rebinds `check`" in (folder / "kim-redefines-check.md").read_text()
@@ -187,5 +188,5 @@ def test_class_json_has_every_learner(tmp_path, capsys):
     (tmp_path / "CLASS" / "two").mkdir()
     assert grade.main([str(tmp_path / "CLASS"), "--json"]) == 1
     learners = json.loads(capsys.readouterr().out)["learners"]
-    assert [(lr["learner"], lr["points"], lr["max_points"]) for lr in learners] == [("one", 2, 23), ("two", 0, 23)]
+    assert [(lr["learner"], lr["points"], lr["max_points"]) for lr in learners] == [("one", 2, 25), ("two", 0, 25)]
     assert len(learners[1]["notes"]) == len({nb for nb, _ in exercise_cells().values()})  # each notebook: missing

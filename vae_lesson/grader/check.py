@@ -10,7 +10,7 @@ import torch
 
 import solutions
 
-from .check_beyond import condition, interpolate, iwae_estimate, parameter_count, spot_the_bug
+from .check_beyond import condition, elbo_estimate, interpolate, iwae_estimate, parameter_count, spot_the_bug
 from .check_modules import decoder, encoder
 from .check_sampling import reparameterize
 from .check_training import sample, train_step
@@ -22,7 +22,7 @@ from .result import CheckResult, graded
 from .sandbox import Failure, check_unchanged, run
 
 __all__ = ["PITFALLS", "CheckResult", "encoder", "reparameterize", "decoder", "vae", "kl_divergence", "vae_loss",
-           "spot_the_bug", "interpolate", "iwae_estimate", "condition", "parameter_count", "hint",
+           "spot_the_bug", "interpolate", "elbo_estimate", "iwae_estimate", "condition", "parameter_count", "hint",
            "train_step", "sample"]
 
 

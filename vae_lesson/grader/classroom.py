@@ -62,6 +62,10 @@ WRONG = {
     "interpolate": ("def interpolate(z_start, z_end, steps):\n"
                     "    t = torch.linspace(0, 1, steps).unsqueeze(1)\n"
                     "    return t * z_start + (1 - t) * z_end\n", "wrong-values"),
+    "elbo_estimate": ("def elbo_estimate(x, x_hat, mu, logvar, sigma2=0.5):\n"
+                      "    log_px_z = -((x - x_hat) ** 2).sum(dim=1) / (2 * sigma2)  # the constant left out\n"
+                      "    kl = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(dim=1)\n"
+                      "    return log_px_z - kl\n", "elbo-missing-constant"),
     "iwae_estimate": ("def iwae_estimate(log_weights):\n"
                       "    return torch.logsumexp(log_weights, dim=0)\n", "missing-log-k"),
     "condition": ("def condition(v, labels, num_classes=10):\n"

@@ -68,6 +68,16 @@ HINTS = {
         "z_t = (1 − t) · z_start + t · z_end,  t ∈ {0, 1/(steps−1), 2/(steps−1), …, 1}",
         "```python\nt = torch.linspace(___, ___, steps, dtype=z_start.dtype, device=z_start.device)"
         ".unsqueeze(___)\nreturn ___\n```"),
+    "elbo_estimate": (
+        "The ELBO of one example is a log-likelihood minus a KL, both in nats. The log-likelihood is the "
+        "Gaussian log-density of the image around its reconstruction, the same variance in every pixel: a "
+        "squared-error term scaled by that variance, plus a normalising constant that grows with the number of "
+        "pixels. Keep the constant. The KL is chapter 04's closed form, totalled per example, not over the batch.",
+        "With v = sigma2 and ℓ = logvar, for example b:\n\n"
+        "ELBO_b = − Σ_d (x_bd − x̂_bd)² / (2v) − (D/2)·log(2πv) − KL_b\n\n"
+        "KL_b = −½ Σ_j (1 + ℓ_bj − μ_bj² − e^ℓ_bj)   (d runs over the D pixels, j over the latent dims)",
+        "```python\nD = x.shape[___]\nlog_px_z = -((x - x_hat) ** 2).sum(dim=___) / ___ - D / 2 * math.log(___)\n"
+        "kl = -0.5 * (___).sum(dim=___)\nreturn ___\n```"),
     "iwae_estimate": (
         "You need the log of an average of exponentials. A log-weight of −300 is 0 once exponentiated in "
         "floating point, so stay in log space: PyTorch has a function for log Σ exp that is stable. Dividing "

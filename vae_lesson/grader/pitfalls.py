@@ -3,6 +3,8 @@
 The grader compares a learner's output with these variants to name the mistake;
 the chapters show what each one does to a model.
 """
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -40,6 +42,16 @@ PITFALLS = {
     "missing-log-k": "the importance-weighted bound averages the k weights: subtract log(k) after the logsumexp.",
     "elbo-not-iwae": "the mean of the log-weights is the ELBO estimate (Jensen's inequality moves the log inside); the "
                      "importance-weighted bound takes the log of the mean of the weights.",
+    "elbo-missing-constant": "log N(x; x_hat, sigma2 I) includes the normaliser: subtract D/2 * log(2 * pi * sigma2) "
+                             "per example (D pixels). Without it the number is not a log-density in nats and cannot "
+                             "be compared with other models' bounds or the IWAE estimate.",
+    "elbo-summed-over-batch": "return one ELBO per example, shape (batch,): sum over the pixels and over the latent "
+                              "dims (dim=1), not over the batch as well.",
+    "elbo-wrong-variance": "the Gaussian's log-density divides the squared error by 2 * sigma2, the variance, and its "
+                           "constant is -D/2 * log(2 * pi * sigma2); Normal(x_hat, scale) takes the standard "
+                           "deviation, scale = sigma2 ** 0.5. Use the sigma2 passed in.",
+    "elbo-is-loss": "the ELBO is log p(x|z) - KL, a number below zero for images: you returned the loss, its "
+                    "negative (reconstruction error + KL).",
     "label-not-one-hot": "give the network the label as a one-hot vector of fixed length, F.one_hot(labels, "
                          "num_classes=10): not as a single number (digit 7 is not 'seven times' digit 1), and not "
                          "without num_classes, which sizes the code by the batch's largest label.",
@@ -110,6 +122,30 @@ KL_BUGS = {
     "kl-missing-half": lambda kl, B, Z: [2 * kl],
     "mean-reduction": lambda kl, B, Z: [kl / B, kl / (B * Z), kl / Z],
 }
+
+
+def elbo_bugs(x, x_hat, mu, logvar, sigma2):
+    """Wrong ELBOs by id, each a list of (batch,) values a buggy elbo_estimate may return for these inputs."""
+    D, Z, pi = x.shape[1], mu.shape[1], math.pi
+    sq = (x - x_hat) ** 2
+    rec, const = sq.sum(1), D / 2 * math.log(2 * pi * sigma2)
+    kl = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)
+
+    def gauss(var):  # log N(x; x_hat, var I), summed over the pixels
+        return -rec / (2 * var) - D / 2 * math.log(2 * pi * var)
+
+    elbo = gauss(sigma2) - kl
+    sd = math.sqrt(sigma2)
+    return {
+        "elbo-missing-constant": [-rec / (2 * sigma2) - kl],
+        "kl-sign-flipped": [gauss(sigma2) + kl, -rec / (2 * sigma2) + kl],
+        "elbo-wrong-variance": [-rec - const - kl, -rec / 2 - const - kl, -rec / sigma2 - const - kl,
+                                -rec / (2 * sd) - const - kl, -rec / (2 * sigma2) - D / 2 * math.log(2 * pi * sd) - kl,
+                                gauss(sigma2 ** 2) - kl],  # the last: Normal(x_hat, sigma2), variance as the scale
+        "elbo-is-loss": [-elbo, rec / (2 * sigma2) + kl, rec + kl, -gauss(sigma2) + kl],
+        "mean-reduction": [-sq.mean(1) / (2 * sigma2) - const - kl, -sq.mean() / (2 * sigma2) - const - kl,
+                           gauss(sigma2) - kl / Z, gauss(sigma2) / D - kl, (gauss(sigma2) - kl) / D],
+    }
 
 
 def loss_bugs(x_hat, x, mu, logvar):
