@@ -151,8 +151,8 @@ def run_all(jobs, context, parallel, time_limit, report):
             while queue and len(running) < parallel:
                 index, job = queue.popleft()
                 fds = [fd for r in running.values() for fd in (r.read_fd, r.pidfd)]
+                report({"start": index})  # before the fork: a child that kills the worker at once is still named
                 running[index] = start_child(index, job, context, scratch, fds, time_limit)
-                report({"start": index})
             timeout = max(0.0, min(r.deadline for r in running.values()) - time.monotonic())
             ready = set(wait([fd for r in running.values() for fd in (r.read_fd, r.pidfd)], timeout))
             for index, run in list(running.items()):
