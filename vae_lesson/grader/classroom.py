@@ -5,6 +5,8 @@
 An answer is the whole source of the exercise cell. SOLVED holds the reference answers, WRONG one
 known mistake per exercise with the pitfall id the grader names for it.
 """
+import functools
+import json
 import shutil
 from pathlib import Path
 
@@ -76,6 +78,7 @@ WRONG = {
 }
 
 
+@functools.cache
 def exercise_cells():
     """{exercise: (notebook name, cell id)} for every exercise of the course."""
     return {ex.name: (nb, ex.cell_id) for nb, chapter in read_chapters().items() for ex in chapter.exercises}
@@ -94,9 +97,9 @@ SOLVED = _solved_sources()
 
 def set_cell(folder, notebook, cell_id, source):
     path = Path(folder) / notebook
-    nb = nbformat.read(path, as_version=4)
-    next(c for c in nb.cells if c.get("id") == cell_id).source = source
-    nbformat.write(nb, path)
+    nb = json.loads(path.read_text())  # plain JSON: a class is hundreds of edits, nbformat validates each
+    next(c for c in nb["cells"] if c.get("id") == cell_id)["source"] = source
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
 
 
 def set_answer(folder, exercise, source):
