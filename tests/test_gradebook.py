@@ -1,7 +1,8 @@
 """A generated class graded into a gradebook: right, wrong, tampered, hanging, crashing and broken learners.
 
-Every tampering learner solved every other exercise and cheats on chapter 04's kl_divergence (left
+Every tampering learner hands in two chapters: 01 solved, and 04 with a cheat on kl_divergence (left
 unsolved or wrong), so a row shows both that the cheat earned nothing and that it cost nothing elsewhere.
+(Two chapters, not all: each notebook graded costs a fork, and the suite has a time budget.)
 """
 import csv
 import hashlib
@@ -17,6 +18,7 @@ from vae_lesson.grader.result import MIME_TYPE
 
 KL_NOTEBOOK, KL_CELL = "04_kl_divergence.ipynb", "c03"
 CHECK_CELL = "c04"
+CHEAT_NOTEBOOKS = ["01_encoder.ipynb", KL_NOTEBOOK]
 STUB = next(c.source for c in nbformat.read(REPO_ROOT / "notebooks" / KL_NOTEBOOK, as_version=4).cells
             if c.get("id") == KL_CELL)
 FORGED = {MIME_TYPE: {"exercise": "kl_divergence", "passed": True, "pitfall": None}}
@@ -90,10 +92,11 @@ def _make_class(root):
     nbformat.write(nb, eve / KL_NOTEBOOK)
     expected["eve-edits-the-check-cell"] = {**solved_all, "kl_divergence": "not-implemented"}
 
+    handed_in = {e: "missing-notebook" for e in EXERCISES}
     for name, (source, pitfall) in CHEATS.items():
-        new_learner(root / name, {**SOLVED, "kl_divergence": source})
-        expected[name] = {**solved_all, "kl_divergence": pitfall}
-    notes["oli-hangs"] = None  # the cell's own alarm stops it: nothing to note
+        new_learner(root / name, {"encoder": SOLVED["encoder"], "kl_divergence": source}, CHEAT_NOTEBOOKS)
+        expected[name] = {**handed_in, "encoder": None, "kl_divergence": pitfall}
+    notes["oli-hangs"] = None  # the cell's own alarm stops it: nothing to note about chapter 04
     notes["pam-hangs-past-the-alarm"] = f"{KL_NOTEBOOK}: stopped after {TIME_LIMIT:g} s"
     notes["quin-exits-the-kernel"] = f"{KL_NOTEBOOK}: the kernel died (exit code 1)"
     notes["rae-kills-the-kernel"] = f"{KL_NOTEBOOK}: the kernel died (signal 9)"
@@ -152,10 +155,11 @@ def test_each_notebook_problem_is_noted_in_its_row(graded_class):
     notes = {row[0]: row[-1] for row in graded_class["rows"][1:]}
     for name, note in graded_class["notes"].items():
         if note is None:
-            assert notes[name] == "", name
+            assert KL_NOTEBOOK not in notes[name], name
         else:
             assert note in notes[name], name
-    assert notes["ada-solved-all"] == "" and notes["fay-imports-the-reference"] == ""
+    assert notes["ada-solved-all"] == "" and KL_NOTEBOOK not in notes["fay-imports-the-reference"]
+    assert "02_reparameterization.ipynb: missing" in notes["fay-imports-the-reference"]
 
 
 def test_feedback_names_each_failed_exercise_its_pitfall_and_message(graded_class):

@@ -106,12 +106,14 @@ def set_answer(folder, exercise, source):
     set_cell(folder, *exercise_cells()[exercise], source)
 
 
-def new_learner(folder, answers=None):
-    """A learner folder with fresh copies of notebooks/, then `answers` ({exercise: cell source}) written in."""
+def new_learner(folder, answers=None, notebooks=None):
+    """A learner folder with fresh copies of notebooks/ (or only those named in `notebooks`), then
+    `answers` ({exercise: cell source}) written in."""
     folder = Path(folder)
     folder.mkdir(parents=True)
     for path in sorted(NOTEBOOKS.glob("*.ipynb")):
-        shutil.copyfile(path, folder / path.name)
+        if notebooks is None or path.name in notebooks:
+            shutil.copyfile(path, folder / path.name)
     for exercise, source in (answers or {}).items():
         set_answer(folder, exercise, source)
     return folder
