@@ -112,7 +112,7 @@ def _fit_b(model, images, *, epochs, batch_size=32, lr=1e-3, terms=mse_terms, se
     return history
 
 
-# Chapter 06's exercise: which change is in each? (The answers are in solutions/beyond.py.)
+# Chapter 06's exercise: which change is in each?
 MYSTERIES = {"A": {"terms": _terms_a}, "B": {"train": _fit_b}, "C": {"reparameterize": _draw_c}}
 
 
