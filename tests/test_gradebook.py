@@ -7,6 +7,8 @@ unsolved or wrong), so a row shows both that the cheat earned nothing and that i
 import csv
 import hashlib
 import json
+import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -194,3 +196,32 @@ def test_class_json_has_every_learner(tmp_path, capsys):
     learners = json.loads(capsys.readouterr().out)["learners"]
     assert [(lr["learner"], lr["points"], lr["max_points"]) for lr in learners] == [("one", 2, 25), ("two", 0, 25)]
     assert len(learners[1]["notes"]) == len({nb for nb, _ in exercise_cells().values()})  # each notebook: missing
+
+
+def _orphaned_grading_processes():
+    """Processes forked by a grading worker that outlived it (their parent is init or a subreaper)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            parent = (Path("/proc") / str(ppid) / "cmdline").read_bytes().decode(errors="replace")
+        except (OSError, ValueError, IndexError):
+            continue
+        if "vae_lesson.grader.worker" in cmdline and "vae_lesson.grader.worker" not in parent \
+                and "python" not in parent.split("\0")[0]:
+            found.append(int(proc.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
+def test_no_child_outlives_a_killed_worker(tmp_path):
+    """One notebook spins (ignoring the alarm) while the other kills the worker: the spinning child must die
+    with the worker, not run on for ever once nobody is left to stop it at its time limit."""
+    spin = "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True:\n    pass\n"
+    new_learner(tmp_path / "CLASS" / "a-spins", {"kl_divergence": spin}, [KL_NOTEBOOK])
+    new_learner(tmp_path / "CLASS" / "b-kills-the-worker", {"kl_divergence": CHEATS["uma-kills-the-grader"][0]},
+                [KL_NOTEBOOK])
+    assert grade.main([str(tmp_path / "CLASS"), "--json", "--jobs", "2", "--time-limit", "3"]) == 1
+    time.sleep(0.5)
+    assert _orphaned_grading_processes() == []

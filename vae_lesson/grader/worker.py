@@ -7,6 +7,7 @@ learner's chapter and writes JSON verdict lines to a pipe. The worker runs `para
 time, kills a child's whole process group at its time limit, and writes one line per job to stdout:
 {"start": i} when its child starts, {"done": i, "verdicts": [...], "note": reason or null} at the end.
 """
+import ctypes
 import json
 import os
 import shutil
@@ -22,6 +23,8 @@ import torch
 
 from . import integrity
 from .child import child_main, verdict
+
+PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 
 OUTPUT_LIMIT = 1 << 20  # bytes a child may write; more is not a grader's verdict stream
 
@@ -64,11 +67,12 @@ class Running:
 def start_child(index, job, context, scratch, open_fds, time_limit):
     read_fd, write_fd = os.pipe()
     sys.stdout.flush()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: never returns
         code = 70
         try:
-            _isolate(read_fd, open_fds, scratch / str(index))
+            _isolate(read_fd, open_fds, scratch / str(index), parent)
             child_main(job, write_fd, context)
             code = 0
         finally:
@@ -81,8 +85,20 @@ def start_child(index, job, context, scratch, open_fds, time_limit):
     return Running(index, job, pid, read_fd, time_limit)
 
 
-def _isolate(read_fd, open_fds, folder):
+def _die_with(parent):
+    """Ask the kernel to kill this child when the worker dies: if a notebook kills the worker, nobody is
+    left to stop the other children at their time limit, and a learner's endless loop would run on."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: such a child still stops at the end of its own work
+        pass
+    if os.getppid() != parent:  # the worker died before the request was made
+        os._exit(70)
+
+
+def _isolate(read_fd, open_fds, folder, parent):
     """In the child: its own process group, no access to the worker's streams or other children's pipes."""
+    _die_with(parent)
     os.setpgid(0, 0)
     for fd in [read_fd, *open_fds]:
         os.close(fd)
