@@ -12,7 +12,7 @@ SHARED_DATA = Path(__file__).resolve().parent.parent / "shared" / "data"
 # The longest files first, so that none is left to run alone at the end; each chapter's learner
 # notebook well before its solved one, so one trains the chapter's models and the other loads them
 # (the cache's lock makes the later one wait, should they meet).
-HEAVY_CHAPTERS = ["09", "08", "10", "07", "06", "05"]
+HEAVY_CHAPTERS = ["10", "09", "11", "08", "07", "06", "05"]
 HEAVY_TESTS = ["test_gradebook.py", "test_train.py", "test_grade.py"]
 
 

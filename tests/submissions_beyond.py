@@ -1,9 +1,9 @@
-"""Learner submissions for the exercises of chapters 06-10, right and wrong."""
+"""Learner submissions for the exercises of chapters 07-11, right and wrong."""
 import torch
 import torch.nn.functional as F
 
 
-# ------------------------------------------------------------------ interpolate (chapter 07)
+# ------------------------------------------------------------------ interpolate (chapter 08)
 def interp_lerp(z_start, z_end, steps):
     return torch.lerp(z_start, z_end, torch.linspace(0, 1, steps).unsqueeze(1))
 
@@ -59,7 +59,7 @@ def interp_one_extra(z_start, z_end, steps):
     return (1 - t) * z_start + t * z_end
 
 
-# ------------------------------------------------------------------ spot the bug (chapter 06)
+# ------------------------------------------------------------------ spot the bug (chapter 07)
 def spot_plain():
     return {"A": "kl-missing-half", "B": "grad-not-zeroed", "C": "z-detached"}
 
@@ -133,7 +133,7 @@ def spot_stub():
     raise NotImplementedError
 
 
-# ------------------------------------------------------------------ iwae_estimate (chapter 08)
+# ------------------------------------------------------------------ iwae_estimate (chapter 09)
 def iwae_manual_max(log_w):
     m = log_w.max(dim=0).values
     return m + torch.log(torch.exp(log_w - m).mean(dim=0))
@@ -185,7 +185,7 @@ def iwae_wrong_dim(log_w):
     return torch.logsumexp(log_w, dim=1) - 1.0
 
 
-# ------------------------------------------------------------------ condition (chapter 09)
+# ------------------------------------------------------------------ condition (chapter 10)
 def cond_eye(v, labels, num_classes=10):
     return torch.cat([v, torch.eye(num_classes, dtype=v.dtype)[labels]], dim=1)
 
@@ -242,7 +242,7 @@ def cond_label_first(v, labels, num_classes=10):
     return torch.cat([F.one_hot(labels, num_classes).to(v.dtype), v], dim=1)
 
 
-# ------------------------------------------------------------------ parameter_count (chapter 10)
+# ------------------------------------------------------------------ parameter_count (chapter 11)
 def count_layers(input_dim, hidden_dim, latent_dim):
     layers = [(input_dim, hidden_dim), (hidden_dim, latent_dim), (hidden_dim, latent_dim),
               (latent_dim, hidden_dim), (hidden_dim, input_dim)]

@@ -1,4 +1,4 @@
-"""Learner submissions for chapter 05's sample(decoder, n), right and wrong."""
+"""Learner submissions for chapter 06's sample(decoder, n), right and wrong."""
 import torch
 import torch.nn.functional as F
 from torch import nn

@@ -1,10 +1,10 @@
-"""Learner submissions for chapter 05's train_step, right and wrong (the wrong ones as public VAE training
+"""Learner submissions for chapter 06's train_step, right and wrong (the wrong ones as public VAE training
 loops write them); sample's are in submissions_sample.py."""
 import torch
 import torch.nn.functional as F
 
 
-def _course_loss(x_hat, x, mu, logvar):  # the learner's vae_loss of chapter 05, which train_step calls
+def _course_loss(x_hat, x, mu, logvar):  # the learner's vae_loss of chapter 06, which train_step calls
     return F.mse_loss(x_hat, x, reduction="sum") - 0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
 
 

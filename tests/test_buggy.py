@@ -1,4 +1,4 @@
-"""The buggy variants of chapter 06 are real, and each shows its symptom."""
+"""The buggy variants of chapter 07 are real, and each shows its symptom."""
 import pytest
 import torch
 

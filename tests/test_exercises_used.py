@@ -1,6 +1,6 @@
 """Each check cell says the reference "stands in for yours below": hold every chapter to it.
 
-(Chapter 06's spot_the_bug answers a question: its verdict says that nothing below runs on the answer.)
+(Chapter 07's spot_the_bug answers a question: its verdict says that nothing below runs on the answer.)
 
 The check cell must rebind the exercise's name to `result.implementation`, and a later code cell must
 read that name, so that what the chapter goes on to show runs on the learner's code once it passes.
@@ -46,7 +46,7 @@ def exercises():
 
 def test_every_chapter_with_an_exercise_is_covered():
     names = {p.values[0] for p in exercises()}
-    assert {"01_encoder.ipynb", "05_loss_and_training.ipynb", "09_beta_warmup_collapse.ipynb"} <= names
+    assert {"01_encoder.ipynb", "06_loss_and_training.ipynb", "10_beta_warmup_collapse.ipynb"} <= names
 
 
 @pytest.mark.parametrize("notebook, exercise, target, index, code", exercises())

@@ -75,7 +75,7 @@ def test_a_level_out_of_range_is_refused(level):
 
 def test_old_wrong_hints_are_fixed():
     assert "device=" in hints.HINTS["interpolate"][2]  # linspace follows the codes' device
-    assert "F.one_hot" not in hints.HINTS["condition"][2]  # chapter 09 never imports F
+    assert "F.one_hot" not in hints.HINTS["condition"][2]  # chapter 10 never imports F
 
 
 def test_a_failed_verdict_ends_offering_the_hint_and_a_pass_is_unchanged():

@@ -1,4 +1,4 @@
-"""Pieces carried from chapters 01-04 into chapter 05: saved by the checks, loaded back, never in solutions/."""
+"""Pieces carried from chapters 01-04 into chapter 06: saved by the checks, loaded back, never in solutions/."""
 import linecache
 
 import matplotlib
@@ -44,7 +44,7 @@ def notebook_folder(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_a_passing_class_is_saved_readable_and_chapter_05_uses_it(notebook_folder, capsys):
+def test_a_passing_class_is_saved_readable_and_chapter_06_uses_it(notebook_folder, capsys):
     assert check.encoder(notebook_cell(ENCODER_CELL, "MyEncoder", 1)).passed
     saved = (notebook_folder / "my_pieces" / "encoder.py").read_text()
     assert "its check said: PASSED" in saved and "class MyEncoder(nn.Module):" in saved
@@ -98,4 +98,4 @@ def test_a_failure_to_save_is_one_line_and_the_verdict_still_comes(notebook_fold
     result = check.reparameterize(notebook_cell(UNIFORM_NOISE, "reparameterize", 6))
     assert result.pitfall == "noise-not-randn-like"
     out = capsys.readouterr().out.strip().splitlines()
-    assert len(out) == 1 and out[0].startswith("Could not save your reparameterize for chapter 05")
+    assert len(out) == 1 and out[0].startswith("Could not save your reparameterize for chapter 06")

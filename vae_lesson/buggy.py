@@ -1,6 +1,6 @@
 """The six common pitfalls as real code: the reference VAE with one small, named change each.
 
-Chapter 06 trains each one beside the correct model. Every bug is marked `# BUG:`.
+Chapter 07 trains each one beside the correct model. Every bug is marked `# BUG:`.
 `MYSTERIES` holds the chapter's exercise: three more variants, each with one change of its own.
 """
 import inspect
@@ -112,7 +112,7 @@ def _fit_b(model, images, *, epochs, batch_size=32, lr=1e-3, terms=mse_terms, se
     return history
 
 
-# Chapter 06's exercise: which change is in each?
+# Chapter 07's exercise: which change is in each?
 MYSTERIES = {"A": {"terms": _terms_a}, "B": {"train": _fit_b}, "C": {"reparameterize": _draw_c}}
 
 

@@ -1,6 +1,6 @@
-"""What a failed piece costs: a short training of the learner's version beside the reference (chapter 05).
+"""What a failed piece costs: a short training of the learner's version beside the reference (chapter 06).
 
-Chapter 06 shows the known pitfalls this way; here the buggy variant is the learner's own code.
+Chapter 07 shows the known pitfalls this way; here the buggy variant is the learner's own code.
 """
 import torch
 import torch.nn.functional as F
@@ -17,7 +17,7 @@ NOTEBOOK = dict(PIECES.values())
 
 
 class AssembledVAE(nn.Module):
-    """The chapter 05 VAE built from given pieces, so that any one of them can be the learner's."""
+    """The chapter 06 VAE built from given pieces, so that any one of them can be the learner's."""
 
     def __init__(self, Encoder, reparameterize, Decoder, input_dim=784, hidden_dim=400, latent_dim=20):
         super().__init__()

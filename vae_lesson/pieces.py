@@ -1,7 +1,7 @@
-"""The pieces a learner wrote in chapters 01-04, carried forward so that chapter 05 trains their own VAE.
+"""The pieces a learner wrote in chapters 01-04, carried forward so that chapter 06 trains their own VAE.
 
 Each time a piece's check runs in a notebook, the learner's code is saved as plain Python in
-my_pieces/ beside the notebook (the kernel's working folder), whatever the verdict. Chapter 05
+my_pieces/ beside the notebook (the kernel's working folder), whatever the verdict. Chapter 06
 calls `load_pieces()`, which re-checks each saved file: a piece that passes is used, any other is
 replaced by the reference, and one line per piece says which. The solved notebooks in solutions/
 never save and always load the references, so their stored outputs do not depend on the disk.
@@ -67,7 +67,7 @@ def piece_text(exercise, submitted, verdict):
     name, notebook = PIECES[exercise]
     alias = "" if submitted.__name__ == name else f"\n{name} = {submitted.__name__}\n"
     return (f"# Your {name}, written in {notebook}; its check said: {verdict}.\n"
-            f"# Saved for chapter 05, which builds your VAE from your pieces. Edit the notebook, not this file.\n"
+            f"# Saved for chapter 06, which builds your VAE from your pieces. Edit the notebook, not this file.\n"
             f"{IMPORTS}\n\n{source_of(submitted)}{alias}")
 
 
@@ -83,17 +83,17 @@ def save(result, folder=None):
         path = folder / FOLDER / f"{result.exercise}.py"
         path.parent.mkdir(exist_ok=True)
         verdict = "PASSED" if result.passed else f"FAILED [{result.pitfall}]"
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")  # write then rename: chapter 05 never reads half a file
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")  # write then rename: chapter 06 never reads half a file
         tmp.write_text(piece_text(result.exercise, result.submitted, verdict))
         tmp.replace(path)
-        print(f"Saved your {name} in {FOLDER}/{path.name}: chapter 05 uses it once it passes.")
+        print(f"Saved your {name} in {FOLDER}/{path.name}: chapter 06 uses it once it passes.")
     except Exception as error:  # saving is a convenience: it must never break the notebook
-        print(f"Could not save your {name} for chapter 05 ({type(error).__name__}: {error}); "
+        print(f"Could not save your {name} for chapter 06 ({type(error).__name__}: {error}); "
               f"the reference will stand in there.")
 
 
 class Pieces:
-    """The four pieces chapter 05 builds with; unpack as `Encoder, reparameterize, Decoder, kl_divergence`."""
+    """The four pieces chapter 06 builds with; unpack as `Encoder, reparameterize, Decoder, kl_divergence`."""
 
     def __init__(self, chosen, failed):
         self.chosen = chosen  # name -> the piece in use

@@ -1,4 +1,4 @@
-"""Checks of the exercises after chapter 05: naming bugs from their symptoms, latent interpolation."""
+"""Checks of the exercises after chapter 06: naming bugs from their symptoms, latent interpolation."""
 import torch
 
 from solutions import beyond
@@ -8,7 +8,7 @@ from .pitfalls import PITFALLS, elbo_bugs
 from .result import graded
 from .sandbox import Failure, check_unchanged, run
 
-# Chapter 06's answer vocabulary: its six pitfalls, then five more bugs, three of which are in the mysteries.
+# Chapter 07's answer vocabulary: its six pitfalls, then five more bugs, three of which are in the mysteries.
 NAMES = ("logvar-as-variance", "std-not-exponentiated", "mean-reduction", "noise-not-randn-like", "missing-sigmoid",
          "kl-sign-flipped", "kl-missing-half", "grad-not-zeroed", "z-detached", "std-is-variance", "kl-on-std")
 # What a model with each bug would show, against the correct model's curves, pictures and kl_two_ways.
@@ -48,7 +48,7 @@ def _name(answer):
 
 @graded("spot_the_bug", beyond.spot_the_bug)
 def spot_the_bug(fn):
-    """Check the names given to chapter 06's three mysteries, {"A": name, "B": name, "C": name}."""
+    """Check the names given to chapter 07's three mysteries, {"A": name, "B": name, "C": name}."""
     answer, expected = run(fn, what="spot_the_bug()"), beyond.spot_the_bug()
     shape = 'return a dict with one name per mystery: {"A": "...", "B": "...", "C": "..."}'
     if not isinstance(answer, dict):

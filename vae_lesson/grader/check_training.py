@@ -1,4 +1,4 @@
-"""Checks of chapter 05's training step and sampling, judged by what they do to a real model and optimiser.
+"""Checks of chapter 06's training step and sampling, judged by what they do to a real model and optimiser.
 
 train_step runs twice on a tiny VAE (D, H, Z = 12, 7, 3, a batch of 5) with plain SGD, beside the reference
 on an identical model and optimiser with the same seeds, so the sampling noise is the same. An SGD step moves
@@ -227,7 +227,7 @@ _LATENT = (f"z must have the decoder's latent size, the in_features of its first
 
 def _decoder(dtype=torch.float32):
     torch.manual_seed(41)
-    return solutions.Decoder(Z, H, D).to(dtype).eval()  # as chapter 05 samples: after model.eval()
+    return solutions.Decoder(Z, H, D).to(dtype).eval()  # as chapter 06 samples: after model.eval()
 
 
 @contextmanager

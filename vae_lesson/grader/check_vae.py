@@ -56,7 +56,7 @@ def _train_mode_outputs(model, ref, x, expected):
     except Failure as f:
         if f.pitfall == "raised" and "784" in f.message:
             raise Failure("wrong-shape", f"forward(x) hard-codes 784 pixels, but this VAE was built with "
-                          f"input_dim={D} (the check uses small sizes; chapter 10 uses others): flatten with the "
+                          f"input_dim={D} (the check uses small sizes; chapter 11 uses others): flatten with the "
                           "size the model was built with, or with x.flatten(1), which needs no size.\n"
                           f"{f.message}") from None
         if f.pitfall == "raised" and "shape" in f.message:

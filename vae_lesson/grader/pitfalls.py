@@ -36,7 +36,7 @@ PITFALLS = {
     "missing-reconstruction-term": "the loss is reconstruction + KL: the reconstruction term is missing, so nothing "
                                    "asks the decoder to reproduce x.",
     "bce-instead-of-mse": "this course's loss uses MSE (sum) for reconstruction; you used binary cross-entropy, the "
-                          "Bernoulli likelihood of chapter 08.",
+                          "Bernoulli likelihood of chapter 09.",
     "no-logsumexp": "log(mean(exp(log_w))) underflows: real log-weights are hundreds of nats below zero, exp gives 0 "
                     "and the log -inf. Use torch.logsumexp(log_w, dim=0) - log(k), which subtracts the largest first.",
     "missing-log-k": "the importance-weighted bound averages the k weights: subtract log(k) after the logsumexp.",

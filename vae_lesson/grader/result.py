@@ -73,7 +73,7 @@ def graded(exercise, reference):
             # so the cells after a check draw the same numbers whatever the check did or found.
             with torch.random.fork_rng(devices=[torch.cuda.current_device()] if torch.cuda.is_available() else []):
                 result = judge(submitted)
-            from ..pieces import save  # chapters 01-04's pieces are carried forward to chapter 05's VAE
+            from ..pieces import save  # chapters 01-04's pieces are carried forward to chapter 06's VAE
             save(result)
             return result
 
