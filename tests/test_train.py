@@ -118,6 +118,12 @@ def test_cache_key_follows_torch_version_and_model_code(monkeypatch, tmp_path):
     before = cache.cache_key({"epochs": 1}, build, fit_once)
     code.write_text("# the reference model, edited by a git pull\n")
     assert cache.cache_key({"epochs": 1}, build, fit_once) != before
+    extra = tmp_path / "variant.py"  # a module only some models use: it keys those models alone
+    extra.write_text("# a variant\n")
+    with_extra = cache.cache_key({"epochs": 1}, build, fit_once, code=["variant.py"])
+    assert with_extra != cache.cache_key({"epochs": 1}, build, fit_once)
+    extra.write_text("# a variant, edited\n")
+    assert cache.cache_key({"epochs": 1}, build, fit_once, code=["variant.py"]) != with_extra
 
 
 def test_training_a_cached_model_leaves_the_global_generator_as_loading_does(monkeypatch, tmp_path):

@@ -163,7 +163,7 @@ def run(pitfall=None, train_images=None, epochs=3, seed=0, changes=None, name=No
     settings = {"variant": name, "data": fingerprint, "epochs": epochs, "seed": seed, "batch_size": batch_size}
     model, history = cached_model("buggy", settings, build, lambda model: train(
         model, train_images, epochs=epochs, batch_size=batch_size, terms=terms, seed=seed, **options),
-        device=train_images.device)
+        device=train_images.device, code=["vae_lesson/buggy.py"])
     if averaged:
         history = _per_step_as_computed(history, len(train_images), batch_size)
     return Run(name, model, history, terms)

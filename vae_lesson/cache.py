@@ -21,9 +21,10 @@ import torch
 from . import REPO_ROOT
 from .train import History
 
-# The files whose code decides what a cached model's weights are.
-MODEL_CODE = ["solutions/vae.py", "solutions/beyond.py", "vae_lesson/train.py", "vae_lesson/buggy.py",
-              "vae_lesson/data.py"]
+# The files whose code decides what every cached model's weights are. A module that only some models
+# use is named by them, `cached_model(..., code=["vae_lesson/buggy.py"])`, so editing it retrains
+# those models and no others.
+MODEL_CODE = ["solutions/vae.py", "solutions/beyond.py", "vae_lesson/train.py", "vae_lesson/data.py"]
 
 
 def cache_dir():
@@ -44,11 +45,12 @@ def _function_digest(fn):
     return _code_digest(code) if code else getattr(fn, "__qualname__", repr(fn))
 
 
-def cache_key(settings, build, train):
-    """A hash of the settings, the torch version and the model's code: a stale model gets another key."""
+def cache_key(settings, build, train, code=()):
+    """A hash of the settings, the torch version and the model's code (MODEL_CODE, then the files in
+    `code`): a stale model gets another key."""
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
     digest.update(torch.__version__.encode())
-    for name in MODEL_CODE:
+    for name in [*MODEL_CODE, *code]:
         digest.update((REPO_ROOT / name).read_bytes())
     for fn in (build, train):
         digest.update(_function_digest(fn).encode())
@@ -75,9 +77,11 @@ def _train_without_touching_the_seed(train, model):
         return train(model)
 
 
-def cached_model(name, settings, build, train, device="cpu"):
-    """Return (model, history): loaded from the cache, or built by `build()`, trained by `train(model)` and saved."""
-    path = cache_dir() / f"{name}-{cache_key(settings, build, train)}.pt"
+def cached_model(name, settings, build, train, device="cpu", code=()):
+    """Return (model, history): loaded from the cache, or built by `build()`, trained by `train(model)` and saved.
+
+    `code`: files beyond MODEL_CODE that this model's weights depend on, relative to the repository."""
+    path = cache_dir() / f"{name}-{cache_key(settings, build, train, code)}.pt"
     model = build().to(device)
     with _locked(path):
         if path.exists():
