@@ -1,4 +1,4 @@
-"""Learner submissions for chapter 09's elbo_estimate, right and wrong, written as people write them."""
+"""Learner submissions for chapter 05's elbo_estimate, right and wrong, written as people write them."""
 import math
 
 import torch

@@ -1,4 +1,4 @@
-"""Checks of the exercises after chapter 06: naming bugs from their symptoms, latent interpolation."""
+"""Checks of chapter 05's exercise and those after chapter 06: the ELBO, naming bugs, latent interpolation."""
 import torch
 
 from solutions import beyond
