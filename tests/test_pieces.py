@@ -1,4 +1,5 @@
 """Pieces carried from chapters 01-04 into chapter 06: saved by the checks, loaded back, never in solutions/."""
+import inspect
 import linecache
 
 import matplotlib
@@ -6,7 +7,7 @@ import pytest
 import torch
 
 import solutions
-from vae_lesson import check, pieces
+from vae_lesson import check, pieces, plot
 
 matplotlib.use("Agg")
 
@@ -99,3 +100,80 @@ def test_a_failure_to_save_is_one_line_and_the_verdict_still_comes(notebook_fold
     assert result.pitfall == "noise-not-randn-like"
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1 and out[0].startswith("Could not save your reparameterize for chapter 06")
+
+
+# ---------------------------------------------------------------- chapter 06's training: cached or trained here
+
+def _no_zero_grad(model, optimizer, x):
+    """A learner's train_step that forgets optimizer.zero_grad(): its first step is right, its second is not."""
+    x_hat, mu, logvar = model(x)
+    loss = solutions.vae_loss(x_hat, x, mu, logvar)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+class SwappedEncoder(solutions.Encoder):
+    """Passes the encoder's check (same layers, same outputs for the same weights) but draws its initial weights
+    in another order: its VAE is another model."""
+
+    def __init__(self, input_dim=784, hidden_dim=400, latent_dim=20):
+        torch.nn.Module.__init__(self)
+        self.logvar = torch.nn.Linear(hidden_dim, latent_dim)
+        self.mu = torch.nn.Linear(hidden_dim, latent_dim)
+        self.hidden = torch.nn.Linear(input_dim, hidden_dim)
+
+
+class SwappedVAE(solutions.VAE):
+    def __init__(self, input_dim=784, hidden_dim=400, latent_dim=20):
+        torch.nn.Module.__init__(self)
+        self.encoder = SwappedEncoder(input_dim, hidden_dim, latent_dim)
+        self.decoder = solutions.Decoder(latent_dim, hidden_dim, input_dim)
+
+
+def test_training_here_gives_fit_s_model_bit_for_bit():
+    from solutions.beyond import train_step
+    from vae_lesson.own_training import train_here
+    from vae_lesson.train import fit
+    torch.manual_seed(5)
+    train, test = torch.rand(300, 1, 28, 28), torch.rand(50, 1, 28, 28)
+    model, history = train_here(solutions.VAE, train_step, train, test, epochs=2, progress=False)
+    torch.manual_seed(0)
+    reference = solutions.VAE()
+    expected = fit(reference, train, test, epochs=2, progress=False)
+    assert history.steps == expected.steps and len(history.steps) == 6
+    assert [{k: v for k, v in row.items() if k != "seconds"} for row in history] == \
+        [{k: v for k, v in row.items() if k != "seconds"} for row in expected]
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), reference.state_dict().values()))
+
+
+def test_only_the_reference_s_behaviour_counts_as_the_reference():
+    from solutions.beyond import train_step
+    from vae_lesson.own_training import same_as_reference
+    images = torch.rand(256, 1, 28, 28)
+    cell = "from solutions import Decoder, Encoder, reparameterize\n" + inspect.getsource(solutions.VAE)
+    copy_of_vae = notebook_cell(cell, "VAE", 7)  # the reference's text, defined in a notebook cell
+    assert check.vae(copy_of_vae).passed and copy_of_vae is not solutions.VAE
+    assert same_as_reference(copy_of_vae, train_step, images)
+    assert check.encoder(SwappedEncoder).passed and not same_as_reference(SwappedVAE, train_step, images)
+    assert not same_as_reference(solutions.VAE, _no_zero_grad, images)
+    assert not same_as_reference(solutions.VAE, lambda model, optimizer, x: 1 / 0, images)
+
+
+def test_chapter_06_loads_the_cached_reference_and_trains_a_learner_s_own(tmp_path, monkeypatch, capsys):
+    from solutions.beyond import train_step
+    from vae_lesson.own_training import train_chapter_vae
+    monkeypatch.setenv("VAE_LESSON_CACHE", str(tmp_path))
+    torch.manual_seed(6)
+    train, test = torch.rand(256, 1, 28, 28), torch.rand(50, 1, 28, 28)
+    first, history = train_chapter_vae(solutions.VAE, train_step, train, test, epochs=1)
+    assert "Trained now and cached" in capsys.readouterr().out and len(list(tmp_path.glob("vae-*.pt"))) == 1
+    again, loaded = train_chapter_vae(solutions.VAE, train_step, train, test, epochs=1)
+    assert "Loaded from the cache" in capsys.readouterr().out and loaded == history
+    assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), again.state_dict().values()))
+    mine, own = train_chapter_vae(SwappedVAE, train_step, train, test, epochs=1)
+    assert "training your model now" in capsys.readouterr().out and isinstance(mine, SwappedVAE)
+    assert len(own.steps) == 2 and own[0]["test_loss"] != history[0]["test_loss"]
+    fig = plot.plot_history(own, "training")  # integer epoch ticks; the squared error is not called nats
+    assert all(list(ax.get_xticks()) == [0, 1] for ax in fig.axes)
+    assert [ax.get_ylabel() for ax in fig.axes] == ["summed squared error per example", "KL per example (nats)"]

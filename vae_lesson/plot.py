@@ -32,20 +32,44 @@ def show_rows(rows, title):
 
 
 def plot_history(history, title="training"):
-    """Reconstruction and KL per example against the epoch, train and (if present) test."""
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3))
-    epochs = history.column("epoch")
-    for ax, term in zip(axes, ("recon", "kl")):
-        for split in ("train", "test"):
-            key = f"{split}_{term}"
-            if history and key in history[0]:
-                ax.plot(epochs, history.column(key), marker="o", label=split)
+    """Both terms against the epoch: each training batch's value before its step (thin line), their average
+    over each epoch (flat segment) and, if present, the test set's at each epoch's end (dots)."""
+    steps = torch.tensor(history.steps)
+    per_epoch = len(steps) / len(history)
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+    labels = {"recon": "summed squared error per example", "kl": "KL per example (nats)"}
+    for ax, (column, (term, label)) in zip(axes, enumerate(labels.items())):
+        ax.plot(torch.arange(len(steps)) / per_epoch, steps[:, column], lw=0.5, color="tab:gray",
+                label="each training batch")
+        for row in history:
+            ax.hlines(row[f"train_{term}"], row["epoch"] - 1, row["epoch"], color="tab:blue", lw=2,
+                      label="train: average over the epoch" if row["epoch"] == 1 else None)
+        if history and f"test_{term}" in history[0]:
+            ax.plot(history.column("epoch"), history.column(f"test_{term}"), "o", color="tab:orange",
+                    label="test: at the epoch's end")
+        ax.set_xticks(range(len(history) + 1))
         ax.set_xlabel("epoch")
-        ax.set_ylabel(f"{'reconstruction' if term == 'recon' else 'KL'} per example (nats)")
-        ax.legend()
+        ax.set_ylabel(label)
+    _log_axis(axes[0], steps[:, 0])  # the first batches' error is several times the last ones'
+    axes[0].legend(fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def _log_axis(ax, values):
+    """Log scale labelled at 1, 2, 3, 5 times the powers of ten inside the values' range; linear if that
+    leaves fewer than three labels (a narrow range, or values not all positive)."""
+    lo, hi = values.min().item(), values.max().item()
+    if not 0 < lo < hi < math.inf:
+        return
+    ticks = [m * 10 ** k for k in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
+             for m in (1, 2, 3, 5) if lo <= m * 10 ** k <= hi]
+    if len(ticks) < 3:
+        return
+    ax.set_yscale("log")
+    ax.minorticks_off()
+    ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
 
 
 def plot_range(values, labels, title):
