@@ -1,26 +1,37 @@
 """Chapter 02's comparison of two gradient estimators: repeat each one many times, summarise, plot.
 
-An estimator here is a function `(mu, logvar, n) -> (d/dmu, d/dlogvar)` whose inputs are columns of
-shape (repeats, 1): each row is one independent estimate from n samples, so one call gives them all.
+An estimator here is a function `(mu, logvar, n) -> (d/dmu, d/dlogvar)` whose inputs have shape
+(repeats, Z): each row is one independent estimate from n samples, so one call gives them all.
 """
+import os
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+
+from . import REPO_ROOT
 
 
 def summarise(estimator, mu, logvar, counts, repeats):
     """Mean, standard error of the mean and variance of `repeats` estimates, for each n in `counts`.
 
-    Returns a dict of arrays of shape (len(counts), 2): column 0 for d/dmu, column 1 for d/dlogvar.
+    `mu`, `logvar`: shape (1, Z). Returns a dict of arrays of shape (len(counts), 2 Z): the Z columns of d/dmu,
+    then the Z of d/dlogvar.
     """
     rows = {"mean": [], "se": [], "var": []}
     for n in counts:
-        grads = torch.cat(estimator(mu.expand(repeats, 1), logvar.expand(repeats, 1), n), dim=1).double()
+        grads = torch.cat(estimator(mu.expand(repeats, -1), logvar.expand(repeats, -1), n), dim=1).double()
         variance = grads.var(dim=0)
         rows["mean"].append(grads.mean(dim=0).numpy())
         rows["var"].append(variance.numpy())
         rows["se"].append((variance / repeats).sqrt().numpy())
     return {key: np.array(value) for key, value in rows.items()}
+
+
+def rounded(value, digits=3):
+    """`value` to `digits` significant figures, written out with thousands separators: 209607 -> '210,000'."""
+    return f"{float(f'{value:.{digits}g}'):,g}"
 
 
 def loglog_slope(counts, variances):
@@ -45,3 +56,16 @@ def plot_variances(summaries, counts, single_sample, title):
     fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.14, 1, 1))
     return fig
+
+
+def first_test_digit():
+    """The first MNIST test image as a (1, 784) tensor in [0, 1], as `data.load` gives it. Read straight from
+    the raw file when it is on disk, which spares the chapter importing torchvision; else through `data`."""
+    path = Path(os.environ.get("VAE_LESSON_DATA") or REPO_ROOT / "data").expanduser() / "MNIST/raw/t10k-images-idx3-ubyte"
+    if not path.exists():
+        from . import data
+        return data.load("mnist", train=False, limit=1)[0].flatten(start_dim=1)
+    with open(path, "rb") as file:
+        file.seek(16)  # past the IDX header: a magic number and three sizes
+        pixels = torch.frombuffer(bytearray(file.read(784)), dtype=torch.uint8)
+    return pixels.float().div(255).view(1, 784)
