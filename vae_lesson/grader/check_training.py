@@ -215,7 +215,9 @@ def train_step(fn):
             raise Failure("wrong-values", f"on call {call} the parameters did not move by one SGD step with this "
                           "batch's gradient of MSE (sum) + KL (sum).")
         _judge_value(value, loss, after, wrong, call)
-    return "one step on the batch's own gradient (zeroed, backward, step), the loss before it as a float."
+    return (f"on a small VAE ({D} pixels, {H} hidden units, {Z} latent dims) with plain SGD, two calls in a row: each "
+            "moved the weights by one step on its batch's gradient of MSE (sum) + KL (sum), the previous call's "
+            "gradient cleared, in training mode, and returned the loss before the step as a float.")
 
 
 # ---------------------------------------------------------------- sample
