@@ -153,7 +153,7 @@ def test_every_learner_notebook_runs_in_jupyterlab(lab, browser):
             _run_all_cells(page, panel, n_code)
             errors = _saved_errors(page, path)
             failures += [f"{path.name}: {e}" for e in errors]
-            if path.name.startswith("07_"):
+            if path.name.startswith("08_"):
                 sliders = page.locator(".jupyter-widgets.widget-slider")
                 sliders.first.wait_for(timeout=30_000)
                 labels = page.locator(".widget-slider .widget-label").all_inner_texts()
