@@ -14,8 +14,8 @@ from vae_lesson.grader.chapters import learner_cell, read_chapters, strip_magics
 from vae_lesson.grader.classroom import WRONG, set_answer
 
 CHAPTER = "04_kl_divergence.ipynb"  # the quickest chapter with an exercise
-EXERCISES = ["encoder", "reparameterize", "decoder", "kl_divergence", "vae_loss", "vae", "train_step", "sample",
-             "spot_the_bug", "interpolate", "elbo_estimate", "iwae_estimate", "condition", "parameter_count"]
+EXERCISES = ["encoder", "reparameterize", "decoder", "kl_divergence", "elbo_estimate", "vae_loss", "vae",
+             "train_step", "sample", "spot_the_bug", "interpolate", "iwae_estimate", "condition", "parameter_count"]
 
 
 def test_solved_folder_scores_full_marks(capsys):

@@ -24,10 +24,9 @@ CHEAT_NOTEBOOKS = ["01_encoder.ipynb", KL_NOTEBOOK]
 STUB = next(c.source for c in nbformat.read(REPO_ROOT / "notebooks" / KL_NOTEBOOK, as_version=4).cells
             if c.get("id") == KL_CELL)
 FORGED = {MIME_TYPE: {"exercise": "kl_divergence", "passed": True, "pitfall": None}}
-POINTS = {"encoder": 2, "reparameterize": 2, "decoder": 2, "kl_divergence": 2, "vae_loss": 2, "vae": 3,
-          "train_step": 2, "sample": 2,
-          "spot_the_bug": 1, "interpolate": 1, "elbo_estimate": 2, "iwae_estimate": 2, "condition": 1,
-          "parameter_count": 1}
+POINTS = {"encoder": 2, "reparameterize": 2, "decoder": 2, "kl_divergence": 2, "elbo_estimate": 2, "vae_loss": 2,
+          "vae": 3, "train_step": 2, "sample": 2,
+          "spot_the_bug": 1, "interpolate": 1, "iwae_estimate": 2, "condition": 1, "parameter_count": 1}
 EXERCISES = list(POINTS)
 TIME_LIMIT = 4.0
 
