@@ -1,4 +1,5 @@
-"""Pieces carried from chapters 01-04 into chapter 06 (saved by the checks, loaded back, never in solutions/), and chapter 06's choice between the cached reference model and training the learner's own."""
+"""Pieces carried from chapters 01-04 into chapter 06 (saved by the checks, loaded back, never in solutions/), and
+chapter 06's choice between the cached reference model and training the learner's own."""
 import inspect
 import linecache
 

@@ -1,4 +1,4 @@
-"""Chapter 06's training run: the chapter's VAE and train_step, or the course's cached model when they are the reference.
+"""Chapter 06's training run: the chapter's VAE and train_step, or the cached model when they are the reference.
 
 The chapter trains the VAE built from the learner's pieces with the learner's train_step. When that code does
 bit for bit what the reference does (a short probe: the same losses and weights after two steps on the same
