@@ -28,6 +28,11 @@ def negative_elbo(model, images, seed=0):
     return (x_hat - x).pow(2).sum(dim=1) + kl + GAUSSIAN_CONSTANT
 
 
+def mean_and_se(values):
+    """The mean of per-example values and its standard error; of per-example differences, a paired standard error."""
+    return values.mean().item(), (values.std() / len(values) ** 0.5).item()
+
+
 def share_inside(codes, mass=0.95):
     """The fraction of 2-D codes inside the disc that holds `mass` of the prior."""
     return (codes.norm(dim=1) <= prior_radius(mass)).float().mean().item()
