@@ -103,3 +103,55 @@ def test_a_q_reaching_beyond_the_grid_is_refused(model):
     with pytest.raises(ValueError, match="outside the grid"):
         evidence.kl_to_posterior(fine,
                                  torch.tensor([3.0, 0.0], dtype=torch.float64), torch.zeros(2, dtype=torch.float64))
+
+
+def test_many_images_at_once_match_one_at_a_time(model):
+    linear, x, coarse, _ = model
+    xs = torch.stack([x, x.flip(0)])
+    box = torch.full((2,), 6.0, dtype=torch.float64)
+    for one, grid in zip(xs, evidence.evaluate_grids(linear, xs, -box, box, 41)):
+        assert torch.allclose(grid.log_joint, evidence.evaluate_grid(linear, one, -box, box, 41).log_joint, atol=1e-9)
+    assert torch.allclose(evidence.evaluate_grids(linear, xs, -box, box, 41)[0].log_joint, coarse.log_joint, atol=1e-9)
+
+
+def test_fitting_several_grids_at_once_is_fitting_each_alone(model):
+    """Adam is elementwise: the batched fit takes each image through the same steps as a fit of its own."""
+    linear, x, _, fine = model
+    box = torch.full((2,), 6.0, dtype=torch.float64)
+    other = evidence.refine(linear, x.flip(0), evidence.evaluate_grid(linear, x.flip(0), -box, box, 41), 121)
+    start_mu = torch.tensor([[0.5, 0.0], [0.0, 0.5]], dtype=torch.float64)
+    start_logvar = torch.full((2, 2), -2.0, dtype=torch.float64)
+    mu, logvar = evidence.closest_gaussians([fine, other], start_mu, start_logvar, steps=50)
+    for i, grid in enumerate((fine, other)):
+        alone = evidence.closest_gaussian(grid, start_mu[i], start_logvar[i], steps=50)
+        assert torch.allclose(mu[i], alone[0], atol=1e-12) and torch.allclose(logvar[i], alone[1], atol=1e-12)
+
+
+def test_importance_sampling_from_q_recovers_the_evidence(model):
+    linear, x, _, _ = model
+    posterior = exact_posterior(linear, x)
+    mu, logvar = posterior.mean + 0.05, torch.log(posterior.variance) + 0.3  # a q near the posterior, a little wide
+    log_w = evidence.q_log_weights(linear, x, mu, logvar, 20_000, torch.Generator().manual_seed(0))
+    assert abs(evidence.log_mean_exp(log_w).item() - evidence.linear_log_evidence(linear, x, SIGMA2)) < 0.01
+
+
+def test_the_ess_limit_is_one_when_the_code_explains_nothing(model):
+    _, x, _, _ = model
+    flat = evidence.linear_decoder(D, scale=0.4, seed=1)
+    with torch.no_grad():
+        flat.weight.zero_()  # x_hat = b for every z: the posterior is the prior
+    box = torch.full((2,), 6.0, dtype=torch.float64)
+    assert evidence.prior_ess_limit(evidence.evaluate_grid(flat, x, -box, box, 121)) == pytest.approx(1, abs=1e-6)
+
+
+def test_inference_gaps_against_the_closed_forms(model):
+    """The best diagonal q of a Gaussian posterior has its mean and the inverse of the precision's diagonal."""
+    linear, x, _, _ = model
+    posterior = exact_posterior(linear, x)
+    mu, logvar = (posterior.mean + 0.3)[None], torch.full((1, 2), -2.0, dtype=torch.float64)
+    log_px, kl_q, kl_best = evidence.inference_gaps(linear, x[None], mu, logvar, n=81, steps=500)[0].tolist()
+    diagonal = lambda m, v: MultivariateNormal(m, covariance_matrix=torch.diag(v))
+    best = diagonal(posterior.mean, 1 / posterior.precision_matrix.diagonal())
+    assert log_px == pytest.approx(evidence.linear_log_evidence(linear, x, SIGMA2), abs=1e-6)
+    assert kl_q == pytest.approx(kl_divergence(diagonal(mu[0], logvar[0].exp()), posterior).item(), abs=1e-5)
+    assert kl_best == pytest.approx(kl_divergence(best, posterior).item(), abs=1e-4)
