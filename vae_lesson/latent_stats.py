@@ -64,3 +64,12 @@ def prior_holes(mu, logvar, samples=400, seed=0):
     generator = torch.Generator().manual_seed(seed)
     z = torch.randn(samples, mu.shape[1], generator=generator, dtype=mu.dtype)
     return (log_prior(z) - log_aggregate(z, mu, logvar)).mean().item()
+
+
+def linear_probe(mu, labels, num_classes=10, fit=5000):
+    """Accuracy of a least-squares linear classifier from mu to the labels, fitted on the first `fit`
+    rows and scored on the rest: how much of the label the code carries in linearly readable form."""
+    features = torch.cat([mu, torch.ones_like(mu[:, :1])], dim=1)
+    targets = torch.nn.functional.one_hot(labels.cpu(), num_classes).to(mu.dtype)
+    weights = torch.linalg.lstsq(features[:fit], targets[:fit]).solution
+    return ((features[fit:] @ weights).argmax(1) == labels.cpu()[fit:]).double().mean().item()
