@@ -41,7 +41,7 @@ def spot_the_bug():
 
 
 def elbo_estimate(x, x_hat, mu, logvar, sigma2=0.5):
-    """Chapter 09: the single-sample ELBO of each example in nats, decoder N(x_hat, sigma2 I): (batch,).
+    """Chapter 05: the single-sample ELBO of each example in nats, decoder N(x_hat, sigma2 I): (batch,).
 
     log N(x; x_hat, sigma2 I) summed over the D pixels, its constant -D/2 log(2 pi sigma2) included, minus the
     closed-form KL(q(z|x) || N(0, I)) summed over the latent dims. With sigma2 = 1/2 the course's loss per

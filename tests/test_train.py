@@ -116,13 +116,15 @@ def test_cache_key_follows_torch_version_and_model_code(monkeypatch, tmp_path):
     monkeypatch.setattr(cache, "REPO_ROOT", tmp_path)
     monkeypatch.setattr(cache, "MODEL_CODE", ["vae.py"])
     before = cache.cache_key({"epochs": 1}, build, fit_once)
-    code.write_text("# the reference model, edited by a git pull\n")
+    code.write_text('"""The reference model."""  # reworded: the same code\n')
+    assert cache.cache_key({"epochs": 1}, build, fit_once) == before
+    code.write_text("HIDDEN = 400  # the reference model, edited by a git pull\n")
     assert cache.cache_key({"epochs": 1}, build, fit_once) != before
     extra = tmp_path / "variant.py"  # a module only some models use: it keys those models alone
-    extra.write_text("# a variant\n")
+    extra.write_text("SCALE = 1  # a variant\n")
     with_extra = cache.cache_key({"epochs": 1}, build, fit_once, code=["variant.py"])
     assert with_extra != cache.cache_key({"epochs": 1}, build, fit_once)
-    extra.write_text("# a variant, edited\n")
+    extra.write_text("SCALE = 2  # a variant, edited\n")
     assert cache.cache_key({"epochs": 1}, build, fit_once, code=["variant.py"]) != with_extra
 
 

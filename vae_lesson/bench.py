@@ -15,6 +15,7 @@ import torch.nn.functional as F
 import solutions
 
 from . import REPO_ROOT
+from .device import seconds as wall_seconds
 from .grader import check
 
 CHECKS = {
@@ -27,19 +28,9 @@ CHECKS = {
 
 def median_seconds(fn, repeats=15, warmup=3):
     """Median wall time of fn() over `repeats` calls, after `warmup` untimed ones (CUDA is synchronised)."""
-    cuda = torch.cuda.is_available()
     for _ in range(warmup):
         fn()
-    times = []
-    for _ in range(repeats):
-        if cuda:
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        fn()
-        if cuda:
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(wall_seconds(fn) for _ in range(repeats))
 
 
 def bench_checks(repeats=20):

@@ -8,6 +8,7 @@ repository root, or in $VAE_LESSON_CACHE.
 Several processes may ask for the same model at once (notebooks tested in parallel): a lock
 file makes one of them train it while the others wait, then load what it saved.
 """
+import ast
 import fcntl
 import hashlib
 import inspect
@@ -40,6 +41,17 @@ def _code_digest(code):
     return "|".join(parts)
 
 
+def _source_digest(path):
+    """What a Python file's code says, without its docstrings and comments: rewording one retrains nothing."""
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(body, list) and body and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)):
+            node.body = body[1:]  # only dumped, never compiled: an empty body is fine
+    return ast.dump(tree)
+
+
 def _function_digest(fn):
     code = getattr(fn, "__code__", None)
     return _code_digest(code) if code else getattr(fn, "__qualname__", repr(fn))
@@ -51,7 +63,7 @@ def cache_key(settings, build, train, code=()):
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
     digest.update(torch.__version__.encode())
     for name in [*MODEL_CODE, *code]:
-        digest.update((REPO_ROOT / name).read_bytes())
+        digest.update(_source_digest(REPO_ROOT / name).encode())
     for fn in (build, train):
         digest.update(_function_digest(fn).encode())
     return digest.hexdigest()[:12]

@@ -1,10 +1,11 @@
 """Measurements for chapter 11: what autograd keeps for the backward pass, and slopes on log-log axes."""
 import math
-import time
 
 import torch
 
 from solutions import vae_loss
+
+from .device import seconds as wall_seconds
 
 
 def saved_activations(model, x, loss=vae_loss):
@@ -39,16 +40,9 @@ def fastest_seconds(calls, rounds=7):
     The minimum, not the median, and interleaved: another program that takes the CPU for a while can
     only add time, and it slows every size alike instead of a run of consecutive ones. Each timed call
     follows an untimed one of the same call, so its weights and inputs are in the cache, as in a loop."""
-    cuda = torch.cuda.is_available()
     best = [math.inf] * len(calls)
     for _ in range(rounds):
         for i, call in enumerate(calls):
             call()
-            if cuda:
-                torch.cuda.synchronize()
-            start = time.perf_counter()
-            call()
-            if cuda:
-                torch.cuda.synchronize()
-            best[i] = min(best[i], time.perf_counter() - start)
+            best[i] = min(best[i], wall_seconds(call))
     return best

@@ -1,5 +1,6 @@
 """Pick the device the course runs on: CUDA, then Apple MPS, then CPU; VAE_LESSON_DEVICE overrides."""
 import os
+import time
 
 import torch
 
@@ -47,3 +48,15 @@ def describe(device):
     if device.type == "cpu":
         return f"cpu ({torch.get_num_threads()} threads)"
     return device.type
+
+
+def seconds(call):
+    """Wall time of one call; on a GPU, waiting for the work it queued (CUDA runs asynchronously)."""
+    cuda = torch.cuda.is_available()
+    if cuda:
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    call()
+    if cuda:
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
