@@ -3,6 +3,7 @@
 Exceptions become a `Failure` with a pitfall id and the learner's own line; printing
 is swallowed; a time limit stops code that runs too long.
 """
+import ctypes
 import io
 import signal
 import threading
@@ -32,11 +33,16 @@ class _OutOfTime(BaseException):
 
 @contextmanager
 def _time_limit(seconds):
-    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if not usable:  # signals only reach the main thread; elsewhere run without a limit
-        yield
-        return
+    if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+        with _alarm(seconds):
+            yield
+    else:  # signals reach only the main thread; pytest-xdist sometimes runs tests on another one
+        with _timer_thread(seconds):
+            yield
 
+
+@contextmanager
+def _alarm(seconds):
     def stop(signum, frame):
         raise _OutOfTime()
 
@@ -47,6 +53,32 @@ def _time_limit(seconds):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def _raise_in_thread(ident, exception):
+    """Have `exception` raised in thread `ident` at its next bytecode (None clears a pending one)."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(exception))
+
+
+@contextmanager
+def _timer_thread(seconds):
+    ident, lock, state = threading.get_ident(), threading.Lock(), {"done": False}
+
+    def stop():
+        with lock:
+            if not state["done"]:
+                _raise_in_thread(ident, _OutOfTime)
+
+    timer = threading.Timer(seconds, stop)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        with lock:
+            state["done"] = True
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), None)  # one not yet raised
+        timer.cancel()
 
 
 def learner_line(error):
