@@ -148,30 +148,3 @@ def side_by_side(correct, buggy, images, title):
     fig.suptitle(title)
     fig.tight_layout()
     return fig
-
-
-def scatter_latent(mu, labels, title):
-    """Each test example's mean code in a 2-D latent space, coloured by its class."""
-    fig, ax = plt.subplots(figsize=(6.5, 5.5))
-    mu, labels = mu.detach().cpu(), labels.cpu()
-    for digit in range(10):
-        chosen = labels == digit
-        ax.scatter(mu[chosen, 0], mu[chosen, 1], s=3, alpha=0.6, color=plt.cm.tab10(digit), label=str(digit))
-    ax.set_xlabel("z1 (mean of q(z|x))")
-    ax.set_ylabel("z2 (mean of q(z|x))")
-    ax.set_title(title)
-    ax.legend(title="digit", markerscale=4, loc="center left", bbox_to_anchor=(1, 0.5))
-    fig.tight_layout()
-    return fig
-
-
-@torch.no_grad()
-def latent_manifold(decoder, title, n=20, bound=3.0):
-    """Decode an n x n grid of codes over [-bound, bound]^2: z1 grows to the right, z2 upwards."""
-    device = next(decoder.parameters()).device
-    values = torch.linspace(-bound, bound, n, device=device)
-    z2, z1 = torch.meshgrid(values.flip(0), values, indexing="ij")
-    images = decoder(torch.stack([z1.flatten(), z2.flatten()], dim=1))
-    ax = show_grid(images, title, nrow=n, ax=plt.figure(figsize=(7, 7)).gca())
-    ax.figure.tight_layout()
-    return ax.figure
