@@ -4,6 +4,7 @@ import threading
 import time
 
 import pytest
+import torch
 
 from tests.submissions_sample import samp_endless
 from vae_lesson.grader import check_training, sandbox
@@ -48,3 +49,20 @@ def test_an_endless_sample_is_too_slow_off_the_main_thread(monkeypatch):
     monkeypatch.setattr(sandbox, "TIME_LIMIT", 0.5)
     result = _on_a_thread(lambda: check_training.sample(samp_endless))
     assert not result.passed and result.pitfall == "too-slow"
+
+
+@pytest.mark.parametrize("where", ["main thread", "another thread"])
+def test_learner_code_cannot_leave_gradients_switched_off(monkeypatch, where):
+    monkeypatch.setattr(sandbox, "TIME_LIMIT", 0.2)
+
+    def switch_off_and_spin():
+        torch.set_grad_enabled(False)
+        while True:
+            pass
+
+    def graded():
+        with pytest.raises(sandbox.Failure):
+            sandbox.run(switch_off_and_spin)
+        return torch.is_grad_enabled()
+
+    assert (graded() if where == "main thread" else _on_a_thread(graded)) is True

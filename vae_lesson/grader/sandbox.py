@@ -93,6 +93,7 @@ def learner_line(error):
 
 def run(fn, *args, what="your code", **kwargs):
     """Call fn(*args, **kwargs) and return its value, or raise Failure."""
+    grad_mode = torch.is_grad_enabled()
     try:
         with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()), _time_limit(TIME_LIMIT):
             return fn(*args, **kwargs)
@@ -106,6 +107,10 @@ def run(fn, *args, what="your code", **kwargs):
         raise
     except Exception as error:
         raise Failure("raised", f"{what} raised {type(error).__name__}: {error}\n{learner_line(error)}".rstrip()) from None
+    finally:
+        # The time limit can strike anywhere, even between a `torch.no_grad()`'s switch and its `with` block, and
+        # learner code may switch gradients off for good: either would leave every later check without gradients.
+        torch.set_grad_enabled(grad_mode)
 
 
 def check_unchanged(before, after, names):
