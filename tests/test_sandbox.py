@@ -66,3 +66,26 @@ def test_learner_code_cannot_leave_gradients_switched_off(monkeypatch, where):
         return torch.is_grad_enabled()
 
     assert (graded() if where == "main thread" else _on_a_thread(graded)) is True
+
+
+@pytest.mark.parametrize("where", ["main thread", "another thread"])
+def test_a_swallowed_stop_is_raised_again(monkeypatch, where):
+    """A bare `except:` in learner code, or a finaliser running when the stop lands (its exception is
+    printed and ignored), swallows the first stop: one-shot, that hung the suite."""
+    monkeypatch.setattr(sandbox, "TIME_LIMIT", 0.2)
+
+    def swallow_the_first_stop():
+        try:
+            while True:
+                pass
+        except BaseException:
+            pass
+        while True:
+            pass
+
+    def graded():
+        with pytest.raises(sandbox.Failure) as failure:
+            sandbox.run(swallow_the_first_stop)
+        return failure.value.pitfall
+
+    assert (graded() if where == "main thread" else _on_a_thread(graded)) == "too-slow"

@@ -27,6 +27,12 @@ class Failure(Exception):
         self.pitfall, self.message = pitfall, message
 
 
+# The stop is raised again at this interval until the limited code has ended: an exception raised while
+# Python runs a finaliser (a __del__, a weakref callback during garbage collection) is printed and ignored,
+# and an endless loop that allocates hit that often enough to hang the test suite with a one-shot alarm.
+_AGAIN = 0.25
+
+
 class _OutOfTime(BaseException):
     """Not an Exception, so a learner's `except Exception` cannot swallow it."""
 
@@ -47,7 +53,7 @@ def _alarm(seconds):
         raise _OutOfTime()
 
     previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, _AGAIN)
     try:
         yield
     finally:
@@ -65,12 +71,15 @@ def _timer_thread(seconds):
     ident, lock, state = threading.get_ident(), threading.Lock(), {"done": False}
 
     def stop():
-        with lock:
-            if not state["done"]:
-                _raise_in_thread(ident, _OutOfTime)
+        wait = seconds
+        while not state["finished"].wait(wait):
+            with lock:
+                if not state["done"]:
+                    _raise_in_thread(ident, _OutOfTime)
+            wait = _AGAIN
 
-    timer = threading.Timer(seconds, stop)
-    timer.daemon = True
+    state["finished"] = threading.Event()
+    timer = threading.Thread(target=stop, daemon=True)
     timer.start()
     try:
         yield
@@ -78,7 +87,7 @@ def _timer_thread(seconds):
         with lock:
             state["done"] = True
             ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), None)  # one not yet raised
-        timer.cancel()
+        state["finished"].set()
 
 
 def learner_line(error):
