@@ -16,18 +16,21 @@ CHUNK = 4096  # codes decoded at once: 4096 x 784 doubles are 26 MB
 @torch.no_grad()
 def log_likelihood(decoder, x, z, sigma2=0.5):
     """log N(x; decoder(z), sigma2 I) for each code: x (D,), z (n, Z) -> (n,)."""
-    D = x.numel()
     sq = torch.cat([((decoder(c) - x) ** 2).sum(dim=1) for c in z.split(CHUNK)])
-    return -sq / (2 * sigma2) - D / 2 * math.log(2 * math.pi * sigma2)
+    return _gaussian_from_squared_error(sq, x.numel(), sigma2)
 
 
 def log_likelihoods(decoder, xs, z, sigma2=0.5):
     """log N(x; decoder(z), sigma2 I) for many images at the same codes: xs (B, D), z (n, Z) -> (B, n).
     Each code is decoded once for all images, |x - x_hat|^2 expanded as |x|^2 - 2 x.x_hat + |x_hat|^2:
     it loses about 1e-13 of a nat in float64, plenty for finding where a posterior lies."""
-    D = xs.shape[1]
     x_hat = torch.cat([decoder(c) for c in z.split(CHUNK)])
     sq = (xs ** 2).sum(dim=1, keepdim=True) - 2 * xs @ x_hat.T + (x_hat ** 2).sum(dim=1)
+    return _gaussian_from_squared_error(sq, xs.shape[1], sigma2)
+
+
+def _gaussian_from_squared_error(sq, D, sigma2):
+    """log N(x; x_hat, sigma2 I) from the summed squared error |x - x_hat|^2 over D pixels."""
     return -sq / (2 * sigma2) - D / 2 * math.log(2 * math.pi * sigma2)
 
 
