@@ -171,6 +171,7 @@ def test_chapter_06_loads_the_cached_reference_and_trains_a_learner_s_own(tmp_pa
     assert "Trained now and cached" in capsys.readouterr().out and len(list(tmp_path.glob("vae-*.pt"))) == 1
     again, loaded = train_chapter_vae(solutions.VAE, train_step, train, test, epochs=1)
     assert "Loaded from the cache" in capsys.readouterr().out and loaded == history
+    assert loaded.from_cache and not history.from_cache  # said by the cache, not guessed from timings
     assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), again.state_dict().values()))
     mine, own = train_chapter_vae(SwappedVAE, train_step, train, test, epochs=1)
     assert "training your model now" in capsys.readouterr().out and isinstance(mine, SwappedVAE)

@@ -90,7 +90,8 @@ def _train_without_touching_the_seed(train, model):
 
 
 def cached_model(name, settings, build, train, device="cpu", code=()):
-    """Return (model, history): loaded from the cache, or built by `build()`, trained by `train(model)` and saved.
+    """Return (model, history): loaded from the cache, or built by `build()`, trained by `train(model)` and saved;
+    `history.from_cache` says which (loaded also when another process trained it while this one waited).
 
     `code`: files beyond MODEL_CODE that this model's weights depend on, relative to the repository."""
     path = cache_dir() / f"{name}-{cache_key(settings, build, train, code)}.pt"
@@ -100,9 +101,10 @@ def cached_model(name, settings, build, train, device="cpu", code=()):
             saved = torch.load(path, map_location=device)
             model.load_state_dict(saved["state_dict"])
             history = History(saved["history"])
-            history.steps, history.diverged = saved["steps"], saved["diverged"]
+            history.steps, history.diverged, history.from_cache = saved["steps"], saved["diverged"], True
         else:
             history = _train_without_touching_the_seed(train, model)
+            history.from_cache = False
             tmp = path.with_suffix(f".{os.getpid()}.tmp")  # write then rename: no reader ever sees half a file
             torch.save({"state_dict": model.state_dict(), "history": list(history), "steps": history.steps,
                         "diverged": history.diverged, "settings": settings, "torch": str(torch.__version__)}, tmp)

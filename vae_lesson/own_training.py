@@ -104,9 +104,8 @@ def train_chapter_vae(VAE, train_step, train_images, test_images, epochs=3, devi
     start = time.perf_counter()
     model, history = trained_vae(train_images, test_images, dataset="mnist", epochs=epochs, device=device)
     elapsed = time.perf_counter() - start
-    if elapsed < sum(history.column("seconds")):  # quicker than its own epochs: it was trained before
+    if history.from_cache:  # trained before, by an earlier run or by another run while this one waited
         print(f"Loaded from the cache in {elapsed:.2f} s; when it was trained: {_times(history)}.")
-    else:  # this run trained it, or waited while another run (a test worker, say) did
-        print(f"Trained now and cached for later runs (or waited for while another run trained it): "
-              f"{_times(history)}.")
+    else:
+        print(f"Trained now and cached for later runs: {_times(history)}.")
     return model, history
