@@ -27,10 +27,36 @@ def expect_tensor(value, what, shape):
     return value
 
 
-def example(what, inputs, expected, got):
-    """'For a = [...]: expected x = [...], got x = [...]' over the first values of each tensor."""
-    shown = ", ".join(f"{k} = {fmt(v)}" for k, v in inputs.items())
-    return f"For {shown}:\n  expected {what} = {fmt(expected)}\n  got      {what} = {fmt(got)}"
+def _first_difference(expected, got):
+    """(row, column) of the first value that differs, rows being the first dimension; None if none does."""
+    if expected.shape != got.shape or expected.numel() == 0:
+        return None
+    differs = ~torch.isclose(expected.detach().double(), got.detach().double(), rtol=1e-4, atol=1e-5)
+    if not differs.any():
+        return None
+    flat = int(differs.flatten().nonzero()[0])
+    width = expected[0].numel() if expected.dim() >= 2 else expected.numel()
+    return (flat // width, flat % width) if expected.dim() >= 2 else (None, flat)
+
+
+def example(what, inputs, expected, got, n=4):
+    """'For a = [...]: expected x = [...], got x = [...]', shown where the two differ: the first values of each
+    tensor when a difference is among them, else the first row (and columns) that differs, with its inputs."""
+    row, column = _first_difference(expected, got) or (None, 0)
+    if column >= n or (row or 0) > 0:  # not among the first values: show where it is
+        if row is not None:  # that row alone, and the inputs' same row
+            inputs = {k if _rows(v) != len(expected) else f"{k}[{row}]": v if _rows(v) != len(expected) else v[row]
+                      for k, v in inputs.items()}
+            expected, got, what = expected[row], got[row], f"{what}[{row}]"
+        if column >= n:
+            expected, got = expected.flatten()[column:], got.flatten()[column:]
+            what = f"{what[:-1]}, {column}:]" if row is not None else f"{what}[{column}:]"
+    shown = ", ".join(f"{k} = {fmt(v, n)}" for k, v in inputs.items())
+    return f"For {shown}:\n  expected {what} = {fmt(expected, n)}\n  got      {what} = {fmt(got, n)}"
+
+
+def _rows(value):
+    return len(value) if isinstance(value, torch.Tensor) and value.dim() >= 2 else None
 
 
 # What torch says when two operands do not fit each other: a shape mistake, not a crash.
