@@ -143,3 +143,17 @@ def test_a_check_leaves_the_learners_random_generator_as_it_found_it(run_check, 
     torch.manual_seed(11)
     run_check(submission)
     assert torch.equal(torch.rand(3), expected)  # the cells after a check draw what they drew before
+
+
+def test_a_worked_example_is_taken_where_the_values_differ():
+    from vae_lesson.grader.compare import example
+    expected = torch.arange(24.).reshape(3, 8)
+    got = expected.clone()
+    got[2, 5] = -1.0  # neither in the first row nor among the first four values
+    message = example("logvar", {"x": torch.zeros(3, 2), "t": torch.ones(5)}, expected, got)
+    assert "x[2] = [0.0000, 0.0000]" in message and "t = [1.0000" in message
+    assert "expected logvar[2, 5:] = [21.0000, 22.0000, 23.0000]" in message
+    assert "got      logvar[2, 5:] = [-1.0000, 22.0000, 23.0000]" in message
+    got = expected.clone()
+    got[0, 1] = -1.0  # among the first values: shown as they are
+    assert "got      logvar = [0.0000, -1.0000, 2.0000, 3.0000, ...]" in example("logvar", {}, expected, got)
