@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import KERNEL_THREADS, REPO_ROOT
+from . import KERNEL_ENV, REPO_ROOT
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 TASK = re.compile(r"^\s*# Task:\s*(.*)$")
@@ -91,7 +91,7 @@ def execute(nb, folder, allow_errors=False, timeout=600):
 
 
 def execute_in_place(path):
-    os.environ.update(KERNEL_THREADS)  # the kernel inherits them
+    os.environ.update(KERNEL_ENV)  # the kernel inherits them
     nb = execute(nbformat.read(path, as_version=4), path.parent)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)

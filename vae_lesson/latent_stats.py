@@ -8,6 +8,8 @@ import math
 
 import torch
 
+from .evidence import log_prior
+
 
 @torch.no_grad()
 def encode(model, images):
@@ -41,10 +43,6 @@ def log_normal(z, mu, logvar):
 def log_aggregate(z, mu, logvar):
     """log q(z) for q(z) = (1/N) sum_i q(z|x_i): the aggregate posterior of the N encoded images."""
     return torch.logsumexp(log_normal(z, mu, logvar), dim=1) - math.log(len(mu))
-
-
-def log_prior(z):
-    return -0.5 * (z.pow(2).sum(1) + z.shape[1] * math.log(2 * math.pi))
 
 
 def rate_split(mu, logvar, samples=400, seed=0):

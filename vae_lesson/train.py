@@ -5,6 +5,7 @@ so the time goes to the model and not to loading images one by one.
 """
 import argparse
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -118,7 +119,8 @@ def _fit(model, train, test, epochs, batch_size, lr, terms, beta, seed, progress
     optimizer = _make_optimizer(model, lr)
     history, n = History(), len(train_images)
     steps_per_epoch = math.ceil(n / batch_size)
-    bar = tqdm(total=epochs * steps_per_epoch, desc=desc, disable=not progress, leave=False)
+    quiet = os.environ.get("VAE_LESSON_PROGRESS") == "0"  # set where outputs are compared: see KERNEL_ENV
+    bar = tqdm(total=epochs * steps_per_epoch, desc=desc, disable=not progress or quiet, leave=False)
     for epoch in range(1, epochs + 1):
         model.train()
         start = time.perf_counter()
