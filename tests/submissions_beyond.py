@@ -185,7 +185,54 @@ def iwae_wrong_dim(log_w):
     return torch.logsumexp(log_w, dim=1) - 1.0
 
 
+def iwae_in_place(log_w):  # stable, but shifts the caller's tensor: chapter 09 passes views of one pool
+    m = log_w.max(0).values
+    log_w -= m
+    return m + torch.log(torch.exp(log_w).mean(0))
+
+
+def iwae_one_max(log_w):  # one shift for the whole tensor: examples far below it still underflow
+    m = log_w.max()
+    return m + torch.log(torch.exp(log_w - m).mean(0))
+
+
+def iwae_k_from_batch(log_w):
+    import math
+    return torch.logsumexp(log_w, dim=0) - math.log(log_w.shape[1])
+
+
+def iwae_k_from_numel(log_w):
+    import math
+    return torch.logsumexp(log_w, dim=0) - math.log(log_w.numel())
+
+
+def iwae_plus_log_k(log_w):
+    import math
+    return torch.logsumexp(log_w, dim=0) + math.log(log_w.shape[0])
+
+
+def iwae_divided_by_k(log_w):
+    return torch.logsumexp(log_w, dim=0) / log_w.shape[0]
+
+
+def iwae_over_samples_dim1(log_w):
+    import math
+    return torch.logsumexp(log_w, dim=1) - math.log(log_w.shape[0])
+
+
 # ------------------------------------------------------------------ condition (chapter 10)
+def cond_float32_code(v, labels, num_classes=10):  # ignores v's dtype: float64 v in, float32 out
+    return torch.cat([v.float(), F.one_hot(labels, num_classes).float()], 1)
+
+
+def cond_ten_classes(v, labels, num_classes=10):
+    return torch.cat([v, F.one_hot(labels, 10).to(v.dtype)], dim=1)
+
+
+def cond_cat_rows(v, labels, num_classes=10):
+    return torch.cat([v, F.one_hot(labels, num_classes).to(v.dtype)], dim=0)
+
+
 def cond_eye(v, labels, num_classes=10):
     return torch.cat([v, torch.eye(num_classes, dtype=v.dtype)[labels]], dim=1)
 
@@ -280,3 +327,13 @@ def count_one_head(D, H, Z):
 
 def count_string(D, H, Z):
     return f"{2 * D * H}"
+
+
+def count_numpy(D, H, Z):  # a NumPy integer is a whole number too
+    import numpy as np
+    shapes = np.array([[D, H], [H, Z], [H, Z], [Z, H], [H, D]])
+    return np.sum(shapes[:, 0] * shapes[:, 1] + shapes[:, 1])
+
+
+def count_averaged(D, H, Z):  # a half parameter cannot be: int() would hide it
+    return torch.tensor((2 * D * H + 3 * H * Z + 2 * H + 2 * Z + D) + 0.5)

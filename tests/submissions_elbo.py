@@ -129,6 +129,51 @@ def elbo_kl_mean(x, x_hat, mu, logvar, sigma2=0.5):
     return Normal(x_hat, sigma2 ** 0.5).log_prob(x).sum(1) - kl
 
 
+def elbo_kl_over_batch(x, x_hat, mu, logvar, sigma2=0.5):  # the course's KL line, pasted: summed over the batch
+    log_px = -((x - x_hat) ** 2).sum(1) / (2 * sigma2) - x.shape[1] / 2 * math.log(2 * math.pi * sigma2)
+    return log_px - (-0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()))
+
+
+def elbo_kl_no_half(x, x_hat, mu, logvar, sigma2=0.5):
+    kl = -torch.sum(1 + logvar - mu.pow(2) - logvar.exp(), dim=1)
+    return Normal(x_hat, sigma2 ** 0.5).log_prob(x).sum(1) - kl
+
+
+def elbo_kl_no_half_2(x, x_hat, mu, logvar, sigma2=0.5):
+    kl = (mu ** 2 + logvar.exp() - logvar - 1).sum(-1)
+    return -F.mse_loss(x_hat, x, reduction="none").sum(-1) / (2 * sigma2) \
+        - x.shape[-1] * 0.5 * math.log(2 * math.pi * sigma2) - kl
+
+
+def elbo_bce(x, x_hat, mu, logvar, sigma2=0.5):  # the Bernoulli's log-likelihood in place of the Gaussian's
+    return -F.binary_cross_entropy(x_hat, x, reduction="none").sum(1) - _kl(mu, logvar)
+
+
+def elbo_bce_2(x, x_hat, mu, logvar, sigma2=0.5):
+    log_px = (x * torch.log(x_hat) + (1 - x) * torch.log(1 - x_hat)).sum(dim=1)
+    return log_px - _kl(mu, logvar)
+
+
+def elbo_constant_from_batch(x, x_hat, mu, logvar, sigma2=0.5):
+    n = x.shape[0]  # meant the pixels: this is the batch
+    return -((x - x_hat) ** 2).sum(1) / (2 * sigma2) - n / 2 * math.log(2 * math.pi * sigma2) - _kl(mu, logvar)
+
+
+def elbo_constant_once(x, x_hat, mu, logvar, sigma2=0.5):  # one pixel's normaliser, not D of them
+    return -((x - x_hat) ** 2).sum(1) / (2 * sigma2) - 0.5 * math.log(2 * math.pi * sigma2) - _kl(mu, logvar)
+
+
+def elbo_constant_added(x, x_hat, mu, logvar, sigma2=0.5):
+    const = x.shape[1] / 2 * math.log(2 * math.pi * sigma2)
+    return const - ((x - x_hat) ** 2).sum(1) / (2 * sigma2) - _kl(mu, logvar)
+
+
+def elbo_constant_log_sigma_not_halved(x, x_hat, mu, logvar, sigma2=0.5):
+    D = x.shape[1]
+    log_px = -((x - x_hat) ** 2).sum(1) / (2 * sigma2) - D / 2 * math.log(2 * math.pi) - D * math.log(sigma2)
+    return log_px - _kl(mu, logvar)
+
+
 # ------------------------------------------------------------------ bad input
 def elbo_none(x, x_hat, mu, logvar, sigma2=0.5):
     Normal(x_hat, sigma2 ** 0.5).log_prob(x).sum(1) - _kl(mu, logvar)  # no return

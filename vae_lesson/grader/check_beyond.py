@@ -1,4 +1,7 @@
 """Checks of chapter 05's exercise and those after chapter 06: the ELBO, naming bugs, latent interpolation."""
+import math
+import numbers
+
 import torch
 
 from solutions import beyond
@@ -160,49 +163,82 @@ def elbo_estimate(fn):
 def iwae_estimate(fn):
     """Check iwae_estimate(log_weights (k, batch)) -> (batch,) log of the mean of the weights, stably."""
     g = torch.Generator().manual_seed(23)
-    log_w = torch.randn(7, 5, generator=g) * 3 - torch.linspace(100, 900, 5)  # real log-weights: far below zero
-    expected = beyond.iwae_estimate(log_w)
-    got = expect_tensor(run(fn, log_w.clone(), what="iwae_estimate(log_weights)"), "iwae_estimate", expected.shape)
+    log_w = torch.randn(7, 5, generator=g) * 3 - torch.linspace(200, 900, 5)  # real log-weights: far below zero
+    (k, batch), expected, given = log_w.shape, beyond.iwae_estimate(log_w), log_w.clone()
+    got = run(fn, given, what="iwae_estimate(log_weights)")
+    check_unchanged([log_w], [given], ["log_weights"])  # chapter 09 passes views of one pool of log-weights
+    if isinstance(got, torch.Tensor) and got.shape == (k,):
+        raise Failure("wrong-shape", f"iwae_estimate returned shape ({k},): one value per sample. Dim 0 holds the "
+                                     f"k = {k} samples of each of the {batch} examples; average over it.")
+    got = expect_tensor(got, "iwae_estimate", expected.shape)
     if close(got, expected):
         return "the importance-weighted bound, computed stably with logsumexp."
+    shown = f"For log-weights of {k} samples (dim 0) of {batch} examples:\n" + example("bound", {}, expected, got)[6:]
     if torch.isinf(got).any():
-        raise Failure("no-logsumexp", PITFALLS["no-logsumexp"] + f" Your result: {got.tolist()}.")
-    k = log_w.shape[0]
-    variants = {"missing-log-k": torch.logsumexp(log_w, 0), "elbo-not-iwae": log_w.mean(0)}
-    for pitfall, wrong in variants.items():
+        top = log_w.max()  # one shift for the whole tensor, not one per example
+        if close(got, top + torch.log(torch.exp(log_w - top).mean(0))) and not close(got, log_w.exp().mean(0).log()):
+            raise Failure("no-logsumexp", "you shift by one largest log-weight for the whole tensor, so examples "
+                          "whose weights lie far below it still underflow to exp(...) = 0. Each example (column) "
+                          f"needs its own largest log-weight.\n{shown}")
+        raise Failure("no-logsumexp", f"{PITFALLS['no-logsumexp']}\n{shown}")
+    for pitfall, wrong, why in _iwae_bugs(log_w):
         if close(got, wrong):
-            raise Failure(pitfall, PITFALLS[pitfall])
-    raise Failure("wrong-values", f"for log-weights of {k} samples:\n" + example("bound", {}, expected, got)[5:])
+            raise Failure(pitfall, f"{why}\n{shown}")
+    raise Failure("wrong-values", shown)
+
+
+def _iwae_bugs(log_w):
+    """(pitfall id, value, what the code did) for each wrong bound a buggy iwae_estimate may return."""
+    (k, batch), log_sum, log_k = log_w.shape, torch.logsumexp(log_w, 0), PITFALLS["wrong-log-k"]
+    return [
+        ("missing-log-k", log_sum, PITFALLS["missing-log-k"]),
+        ("elbo-not-iwae", log_w.mean(0), PITFALLS["elbo-not-iwae"]),
+        ("wrong-log-k", log_sum - math.log(batch), f"you subtract log({batch}), the batch size: k is the number of "
+                                                   f"samples, log_weights.shape[0] = {k}. {log_k}"),
+        ("wrong-log-k", log_sum - math.log(k * batch), f"you subtract log({k * batch}), the count of every weight in "
+                                                       f"the tensor: each example averages its own k = {k}. {log_k}"),
+        ("wrong-log-k", log_sum + math.log(k), f"you add log(k): averaging divides by k. {log_k}"),
+        ("wrong-log-k", log_sum / k, f"you divide the log of the sum by k: that is not the log of the average. {log_k}"),
+    ]
 
 
 # Labels for two batches: the second lacks the highest label, as most real batches of a few examples do.
 _LABELS = (torch.tensor([7, 0, 3, 9, 2, 9]), torch.tensor([2, 5, 0, 5, 1, 3]))
 
 
-def _name_label_code(got, v, labels):
+def _name_label_code(got, v, labels, classes):
     """Name a label given as one number, or one-hot codes sized by the batch's largest label."""
     if not isinstance(got, torch.Tensor) or got.dim() != 2 or len(got) != len(v):
         return
     width = got.shape[1] - v.shape[1]
     if width == 1:
         raise Failure("label-not-one-hot", PITFALLS["label-not-one-hot"])
-    if width == labels.max().item() + 1 and width != 10:
+    if width == labels.max().item() + 1 and width != classes:
         raise Failure("label-not-one-hot", f"for a batch whose largest label is {labels.max().item()} your codes "
-                      f"had {width} positions, not 10: F.one_hot(labels) without num_classes sizes the code by the "
-                      "largest label present, so it changes from batch to batch. Pass num_classes=10.")
+                      f"had {width} positions, not {classes}: F.one_hot(labels) without num_classes sizes the code by "
+                      "the largest label present, so it changes from batch to batch. Give F.one_hot "
+                      f"num_classes={classes}, the num_classes passed in.")
 
 
 @graded("condition", beyond.condition)
 def condition(fn):
     """Check condition(v, labels) -> v with the labels' one-hot codes appended."""
     g = torch.Generator().manual_seed(29)
-    for labels in _LABELS:
-        v = torch.rand(len(labels), 3, generator=g)
-        expected = beyond.condition(v, labels)
+    # the course's 10 classes twice, then 4 classes and a float64 v: the code follows num_classes and v's dtype
+    for labels, classes, dtype in ((*_LABELS[:1], 10, torch.float32), (*_LABELS[1:], 10, torch.float32),
+                                   (torch.tensor([2, 0, 1]), 4, torch.float64)):
+        v = torch.rand(len(labels), 3, generator=g, dtype=dtype)
+        expected = beyond.condition(v, labels, num_classes=classes)
+        call = f"condition(v, labels={labels.tolist()}" + (")" if classes == 10 else f", num_classes={classes})")
         with shape_errors_as_wrong_shape():
-            got = run(fn, v.clone(), labels.clone(), what=f"condition(v, labels={labels.tolist()})")
-        _name_label_code(got, v, labels)
-        got = expect_tensor(got, "condition(v, labels)", expected.shape)
+            got = run(fn, v.clone(), labels.clone(), what=call, **({} if classes == 10 else {"num_classes": classes}))
+        _name_label_code(got, v, labels, classes)
+        if classes != 10 and isinstance(got, torch.Tensor) and got.shape == (len(v), v.shape[1] + 10):
+            raise Failure("label-not-one-hot", f"{call} returned codes of 10 positions: use the num_classes passed in.")
+        got = expect_tensor(got, call, expected.shape)
+        if got.dtype != v.dtype:
+            raise Failure("wrong-values", f"{call} returned {got.dtype} for v in {v.dtype}: the one-hot code must take "
+                                          "v's dtype, so that the result is in v's dtype too.")
         if not close(got, expected):
             label = labels[0].item()
             raise Failure("wrong-values", "expected v first, then the one-hot code of the label.\n"
@@ -216,8 +252,13 @@ def parameter_count(fn):
     """Check parameter_count(input_dim, hidden_dim, latent_dim) -> the VAE's number of parameters."""
     for sizes in ((784, 400, 20), (10, 7, 3), (1, 1, 1)):
         expected, got = beyond.parameter_count(*sizes), run(fn, *sizes, what=f"parameter_count{sizes}")
-        if not isinstance(got, int) and not (isinstance(got, torch.Tensor) and got.numel() == 1):
-            raise Failure("wrong-shape", f"parameter_count{sizes} returned {type(got).__name__}; expected an int.")
+        if isinstance(got, torch.Tensor) and got.numel() == 1:
+            got = got.item()
+        if isinstance(got, float) and got.is_integer():
+            got = int(got)
+        if isinstance(got, bool) or not isinstance(got, numbers.Integral):
+            raise Failure("wrong-shape", f"parameter_count{sizes} returned {got!r} ({type(got).__name__}); expected "
+                                         "a whole number, an int.")
         if int(got) != expected:
             D, H, Z = sizes
             weights_only = D * H + 2 * H * Z + Z * H + H * D

@@ -61,7 +61,7 @@ def _rows(value):
 
 # What torch says when two operands do not fit each other: a shape mistake, not a crash.
 _SHAPE_ERRORS = ("cannot be multiplied", "must match the size of tensor", "size mismatch", "shape mismatch",
-                 "cannot broadcast", "shapes cannot", "dimension out of range")
+                 "cannot broadcast", "shapes cannot", "dimension out of range", "Sizes of tensors must match")
 
 
 @contextmanager

@@ -79,9 +79,9 @@ HINTS = {
         "```python\nD = x.shape[___]\nlog_px_z = -((x - x_hat) ** 2).sum(dim=___) / ___ - ___  # the constant\n"
         "kl = -0.5 * (___).sum(dim=___)\nreturn ___\n```"),
     "iwae_estimate": (
-        "You need the log of an average of exponentials. A log-weight of −300 is 0 once exponentiated in "
-        "floating point, so stay in log space: PyTorch has a function for log Σ exp that is stable. Dividing "
-        "the sum by k is a subtraction in log space.",
+        "You need the log of an average of exponentials, and a log-weight of −300 is 0 once exponentiated in "
+        "floating point. Take the largest log-weight m of an example out of its sum: exp(aᵢ) = exp(m) exp(aᵢ − m). "
+        "What is left to exponentiate, and how large can it get? And what does dividing by k become in log space?",
         "log((1/k) Σᵢ exp(aᵢ)) = log Σᵢ exp(aᵢ) − log k = m + log Σᵢ exp(aᵢ − m) − log k,  m = maxᵢ aᵢ",
         "```python\nk = log_weights.shape[___]\nreturn torch.logsumexp(___, dim=___) - math.log(___)\n```"),
     "condition": (

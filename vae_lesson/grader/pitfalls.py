@@ -37,14 +37,19 @@ PITFALLS = {
                                    "asks the decoder to reproduce x.",
     "bce-instead-of-mse": "this course's loss uses MSE (sum) for reconstruction; you used binary cross-entropy, the "
                           "Bernoulli likelihood of chapter 09.",
-    "no-logsumexp": "log(mean(exp(log_w))) underflows: real log-weights are hundreds of nats below zero, exp gives 0 "
-                    "and the log -inf. Use torch.logsumexp(log_w, dim=0) - log(k), which subtracts the largest first.",
-    "missing-log-k": "the importance-weighted bound averages the k weights: subtract log(k) after the logsumexp.",
+    "no-logsumexp": "log(mean(exp(log_w))) underflows: real log-weights are hundreds of nats below zero, where exp "
+                    "gives exactly 0 and the log -inf. Stay in log space: an average of exponentials can be "
+                    "computed without ever exponentiating a number far below zero (check.hint shows how, in steps).",
+    "missing-log-k": "the importance-weighted bound averages the k weights: the log of the sum of the weights is "
+                     "log(k) too large.",
+    "wrong-log-k": "log((1/k) sum_i w_i) = log(sum_i w_i) - log(k), with k the number of samples of each example.",
     "elbo-not-iwae": "the mean of the log-weights is the ELBO estimate (Jensen's inequality moves the log inside); the "
                      "importance-weighted bound takes the log of the mean of the weights.",
     "elbo-missing-constant": "log N(x; x_hat, sigma2 I) includes the normaliser: subtract D/2 * log(2 * pi * sigma2) "
                              "per example (D pixels). Without it the number is not a log-density in nats and cannot "
                              "be compared with other models' bounds or the IWAE estimate.",
+    "elbo-wrong-constant": "the Gaussian's normaliser is -D/2 * log(2 * pi * sigma2) for each example: half the "
+                           "number of pixels D (x.shape[1]) times the log of 2 * pi * sigma2, subtracted.",
     "elbo-summed-over-batch": "return one ELBO per example, shape (batch,): sum over the pixels and over the latent "
                               "dims (dim=1), not over the batch as well.",
     "elbo-wrong-variance": "the Gaussian's log-density divides the squared error by 2 * sigma2, the variance, and its "
@@ -136,8 +141,15 @@ def elbo_bugs(x, x_hat, mu, logvar, sigma2):
 
     elbo = gauss(sigma2) - kl
     sd = math.sqrt(sigma2)
+    B, bce = x.shape[0], F.binary_cross_entropy(x_hat, x, reduction="none").sum(1)
     return {
         "elbo-missing-constant": [-rec / (2 * sigma2) - kl],
+        "elbo-wrong-constant": [-rec / (2 * sigma2) + const - kl, -rec / (2 * sigma2) - const / D - kl,
+                                -rec / (2 * sigma2) - const * B / D - kl, -rec / (2 * sigma2) - 2 * const - kl,
+                                -rec / (2 * sigma2) - D / 2 * math.log(2 * pi) - D * math.log(sigma2) - kl],
+        "kl-missing-half": [gauss(sigma2) - 2 * kl],
+        "bce-instead-of-mse": [-bce - kl],
+        "elbo-summed-over-batch": [gauss(sigma2) - kl.sum(), gauss(sigma2).sum() - kl],
         "kl-sign-flipped": [gauss(sigma2) + kl, -rec / (2 * sigma2) + kl],
         "elbo-wrong-variance": [-rec - const - kl, -rec / 2 - const - kl, -rec / sigma2 - const - kl,
                                 -rec / (2 * sd) - const - kl, -rec / (2 * sigma2) - D / 2 * math.log(2 * pi * sd) - kl,
