@@ -161,3 +161,36 @@ def rep_slow(mu, logvar):
 
 def rep_nan(mu, logvar):
     return mu * float("nan")
+
+
+# ------------------------------------------------------------------ found by a learner's attempts
+def rep_noise_float64(mu, logvar):  # a dtype of its own: z comes back float64 for float32 inputs
+    return mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, dtype=torch.float64)
+
+
+def rep_noise_numpy(mu, logvar):
+    import numpy as np
+    return mu + torch.exp(0.5 * logvar) * torch.from_numpy(np.random.randn(*mu.shape))
+
+
+def rep_one_eps_per_example(mu, logvar):  # one eps shared by every latent dim of a row
+    return mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape[0], 1, dtype=mu.dtype, device=mu.device)
+
+
+def rep_one_eps_per_example_2(mu, logvar):
+    eps = torch.randn(len(mu), dtype=mu.dtype).unsqueeze(-1).expand_as(mu)
+    return mu + eps * logvar.mul(0.5).exp()
+
+
+def rep_normal_logvar_scale(mu, logvar):  # logvar as the scale: torch.distributions refuses it
+    return Normal(mu, logvar).rsample()
+
+
+def rep_add_in_place(mu, logvar):
+    z = mu
+    z += torch.exp(0.5 * logvar) * torch.randn_like(mu)
+    return z
+
+
+def rep_detach_mu(mu, logvar):
+    return mu.detach() + torch.exp(0.5 * logvar) * torch.randn_like(mu)

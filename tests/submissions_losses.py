@@ -171,3 +171,15 @@ def loss_bce(x_hat, x, mu, logvar):
 def loss_in_place(x_hat, x, mu, logvar):
     x_hat.data.sub_(x)
     return x_hat.pow(2).sum() + _kl(mu, logvar)
+
+
+def kl_no_exp(mu, logvar):  # the variance term written as logvar
+    return -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar)
+
+
+def kl_no_exp_per_example(mu, logvar):
+    return (-0.5 * (1 + logvar - mu ** 2 - logvar).sum(dim=1)).mean()
+
+
+def kl_pow_in_place(mu, logvar):
+    return -0.5 * torch.sum(1 + logvar - mu.pow_(2) - logvar.exp())

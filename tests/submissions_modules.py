@@ -284,3 +284,29 @@ VAEExamplesReturnsStd = vae_examples_with("VAEExamplesReturnsStd", forward=_forw
 VAEExamplesSwappedReturn = vae_examples_with("VAEExamplesSwappedReturn", forward=_forward_swapped_return)
 VAEExamplesXHatOnly = vae_examples_with("VAEExamplesXHatOnly", forward=_forward_x_hat_only)
 VAEExamplesNoReturn = vae_examples_with("VAEExamplesNoReturn", forward=_forward_no_return)
+
+
+# ------------------------------------------------------------------ found by a learner's attempts
+class EncoderCentresInPlace(EncoderFc21):
+    def forward(self, x):
+        x -= 0.5  # centre the pixels: changes the caller's batch
+        h1 = F.relu(self.fc1(x))
+        return self.fc21(h1), self.fc22(h1)
+
+
+class EncoderNormalisesInPlace(EncoderFc21):
+    def forward(self, x):
+        x.div_(x.max())
+        h1 = F.relu(self.fc1(x))
+        return self.fc21(h1), self.fc22(h1)
+
+
+class EncoderView784(EncoderFc21):
+    def forward(self, x):
+        h1 = F.relu(self.fc1(x.view(-1, 784)))
+        return self.fc21(h1), self.fc22(h1)
+
+
+class DecoderImageShaped(DecoderFunctional):
+    def forward(self, z):
+        return F.sigmoid(self.fc4(F.relu(self.fc3(z)))).view(-1, 1, 28, 28)

@@ -70,6 +70,9 @@ def kl_divergence(fn):
     pitfall = _name_variant(got, {k: make(expected, B, Z) for k, make in KL_BUGS.items()})
     if pitfall is None and torch.isnan(got):
         pitfall = "logvar-as-variance"
+    no_exp = -0.5 * (1 + logvar - mu.pow(2) - logvar)  # logvar where its exp, the variance, belongs
+    if pitfall is None and any(close(got, no_exp.sum() / n) for n in (1, B, B * Z)):
+        pitfall = "kl-missing-exp"
     if pitfall is None and got < 0:
         pitfall = "kl-sign-flipped"
     if pitfall == "mean-reduction":

@@ -5,6 +5,7 @@ shape, so names, nesting, head order and a fused mu/logvar head are the learner'
 The sizes are small and all different (D=12, H=10, Z=3) so that every shape is unambiguous.
 """
 import itertools
+from contextlib import contextmanager
 
 import torch
 import torch.nn.functional as F
@@ -15,7 +16,7 @@ import solutions
 from .compare import close, example, expect_tensor
 from .pitfalls import PITFALLS
 from .result import graded
-from .sandbox import Failure, run
+from .sandbox import Failure, check_unchanged, run
 
 D, H, Z, B = 12, 10, 3, 5
 
@@ -25,6 +26,13 @@ def build(cls, what, **sizes):
     if not isinstance(model, nn.Module):
         raise Failure("wrong-shape", f"{what}(...) should build an nn.Module; got {type(model).__name__}.")
     return model
+
+
+def seeded(make, seed):
+    """The reference module, its weights drawn from a fixed seed: what a check shows and diagnoses must not
+    depend on the random numbers drawn before it (a logvar head that happens never to go negative, say)."""
+    torch.manual_seed(seed)
+    return make()
 
 
 def linears(model):
@@ -71,7 +79,9 @@ def _load(plan):
 
 def outputs(model, x, what, n, seed=0):
     torch.manual_seed(seed)
+    before = x.clone()
     out = run(model, x, what=what)
+    check_unchanged([before], [x], [what[what.find("(") + 1:what.find(")")] or "x"])
     if out is None:
         raise Failure("wrong-shape", f"{what} returned None (is a `return` missing?); expected {n} tensor(s).")
     out = out if isinstance(out, (tuple, list)) else (out,)
@@ -106,6 +116,19 @@ def best_match(model, ref, layout, x, expected, what):
     return [got for *_, got in tried]
 
 
+@contextmanager
+def sizes_of_its_own(built_with):
+    """Name a reshape to MNIST's sizes (784 pixels, 28 x 28) in a module the check builds with small ones."""
+    try:
+        yield
+    except Failure as f:
+        if f.pitfall == "raised" and "invalid for input of size" in f.message:
+            raise Failure("wrong-shape", f"forward reshapes to sizes of its own (784 pixels, or 28 x 28?), but the "
+                          f"check builds the module with {built_with} (small sizes; chapter 11 uses others): take "
+                          f"sizes from the input or from those __init__ was given.\n{f.message}") from None
+        raise
+
+
 def _check_default_sizes(cls, what, n_params):
     model = build(cls, what)
     count = sum(p.numel() for p in model.parameters())
@@ -135,11 +158,13 @@ def _diagnose_encoder(ref, x, candidates):
 @graded("encoder", solutions.Encoder)
 def encoder(cls):
     """Check Encoder(input_dim, hidden_dim, latent_dim): hidden ReLU layer, heads mu and logvar."""
-    model, ref = build(cls, "Encoder", input_dim=D, hidden_dim=H, latent_dim=Z), solutions.Encoder(D, H, Z)
+    model = build(cls, "Encoder", input_dim=D, hidden_dim=H, latent_dim=Z)
+    ref = seeded(lambda: solutions.Encoder(D, H, Z), seed=3)
     x = torch.rand(B, D, generator=torch.Generator().manual_seed(11))
     with torch.no_grad():
         expected = ref(x)
-    got = best_match(model, ref, encoder_layout(ref), x, expected, "Encoder.forward(x)")
+    with sizes_of_its_own(f"input_dim={D}"):
+        got = best_match(model, ref, encoder_layout(ref), x, expected, "Encoder.forward(x)")
     if got is not None:
         _diagnose_encoder(ref, x, got)
     _check_default_sizes(cls, "Encoder", 784 * 400 + 400 + 2 * (400 * 20 + 20))
@@ -163,11 +188,13 @@ def _diagnose_decoder(ref, z, candidates):
 @graded("decoder", solutions.Decoder)
 def decoder(cls):
     """Check Decoder(latent_dim, hidden_dim, output_dim): hidden ReLU layer, sigmoid output."""
-    model, ref = build(cls, "Decoder", latent_dim=Z, hidden_dim=H, output_dim=D), solutions.Decoder(Z, H, D)
+    model = build(cls, "Decoder", latent_dim=Z, hidden_dim=H, output_dim=D)
+    ref = seeded(lambda: solutions.Decoder(Z, H, D), seed=5)
     z = torch.randn(B, Z, generator=torch.Generator().manual_seed(13)) * 3
     with torch.no_grad():
         expected = ref(z)
-    got = best_match(model, ref, decoder_layout(ref), z, (expected,), "Decoder.forward(z)")
+    with sizes_of_its_own(f"output_dim={D}"):
+        got = best_match(model, ref, decoder_layout(ref), z, (expected,), "Decoder.forward(z)")
     if got is not None:
         _diagnose_decoder(ref, z, got)
     _check_default_sizes(cls, "Decoder", 20 * 400 + 400 + 400 * 784 + 784)

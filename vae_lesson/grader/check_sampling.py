@@ -44,7 +44,15 @@ def _sample(fn, mu, logvar, seed=0):
     torch.manual_seed(seed)
     with shape_errors_as_wrong_shape("z must have mu's shape: combine mu, std and eps elementwise (+ and *), "
                                      "not with @, matmul or a transpose.\n"):
-        z = run(fn, mu, logvar, what="reparameterize(mu, logvar)")
+        try:
+            z = run(fn, mu, logvar, what="reparameterize(mu, logvar)")
+        except Failure as failure:  # torch.distributions refuses a negative scale, with a dump of the tensor
+            if failure.pitfall == "raised" and "parameter scale" in failure.message:
+                raise Failure("logvar-as-variance", "a distribution was given logvar, or something that can be "
+                                                    "negative, as its scale (std), and refused it: logvar is below "
+                                                    "zero wherever the variance is below 1. The std is "
+                                                    "exp(0.5 * logvar).") from None
+            raise
     if isinstance(z, torch.Tensor) and z.shape == mu.shape[::-1]:
         raise Failure("wrong-shape", f"reparameterize returned shape {tuple(z.shape)}, mu's shape transposed; "
                                      f"expected {tuple(mu.shape)}.")
@@ -131,16 +139,24 @@ def reparameterize(fn):
     """Check reparameterize(mu, logvar) -> mu + exp(0.5 * logvar) * eps."""
     mu, logvar = _reparam_inputs()
     z = _sample(fn, mu, logvar)
+    if z.dtype != mu.dtype:
+        raise Failure("noise-not-randn-like", f"with {mu.dtype} inputs z came back as {z.dtype}: the noise was made "
+                                              "in another dtype (a dtype= argument, or NumPy). Draw it like std, with "
+                                              "torch.randn_like(std), so that z keeps the inputs' dtype.")
     torch.manual_seed(0)
-    if not close(z, solutions.reparameterize(mu, logvar)) and not looks_standard_normal(
-            (z - mu).detach() / torch.exp(0.5 * logvar.detach()), logvar):
+    e = (z - mu).detach() / torch.exp(0.5 * logvar.detach())
+    if not close(z, solutions.reparameterize(mu, logvar)) and not looks_standard_normal(e, logvar):
         diagnose_sample(z, mu, logvar)
+    if (e - e[:, :1]).abs().max() < 1e-6:
+        raise Failure("wrong-values", "every latent dimension of an example got the same eps: draw one independent "
+                                      "N(0, 1) number for each value of mu, with mu's shape.")
     if not z.requires_grad or z.grad_fn is None:
         raise Failure("no-gradient", "z carries no gradient back to mu and logvar. " + PITFALLS["no-gradient"])
     run(lambda: z.sum().backward(), what="backpropagating through your z")
-    if logvar.grad is None or mu.grad is None or not logvar.grad.abs().sum() > 0:
-        raise Failure("no-gradient", "the gradient reaches " + ("neither mu nor logvar" if mu.grad is None else
-                      "mu but not logvar") + ". " + PITFALLS["no-gradient"])
+    reached = [name for name, t in (("mu", mu), ("logvar", logvar)) if t.grad is not None and t.grad.abs().sum() > 0]
+    if len(reached) < 2:
+        where = f"{reached[0]} but not {'logvar' if reached == ['mu'] else 'mu'}" if reached else "neither mu nor logvar"
+        raise Failure("no-gradient", f"the gradient reaches {where}. " + PITFALLS["no-gradient"])
     _check_dtype_and_device(fn)
     torch.manual_seed(1)
     if close(z, _sample(fn, mu, logvar, seed=1)):

@@ -28,6 +28,8 @@ PITFALLS = {
     "missing-sigmoid": "the decoder must end with torch.sigmoid so that every output is in [0, 1], like the pixels.",
     "kl-sign-flipped": "KL divergence is never negative: it is -0.5 * sum(1 + logvar - mu^2 - exp(logvar)). The ELBO "
                        "subtracts it, so the loss adds it as a positive term.",
+    "kl-missing-exp": "the closed form subtracts the variance sigma^2 = exp(logvar), not logvar itself: "
+                      "-0.5 * sum(1 + log sigma^2 - mu^2 - sigma^2).",
     "kl-missing-half": "the closed form has a factor 0.5: -0.5 * sum(1 + logvar - mu^2 - exp(logvar)).",
     "mean-reduction": "use sum reduction for both terms (reduction='sum'; F.mse_loss averages by default): a mean "
                       "over elements divides the two terms by different counts and so shifts their balance; dividing "

@@ -114,6 +114,12 @@ def run(fn, *args, what="your code", **kwargs):
         raise Failure("not-implemented", f"{what} is not written yet{hint}.") from None
     except Failure:
         raise
+    except RuntimeError as error:
+        if "in-place operation" in str(error):  # an input (a leaf that requires grad here) was changed in place
+            raise Failure("modified-input", f"{what} changes a tensor it was given in place (an operation ending in "
+                                            f"`_`, `+=`, or writing into a slice). Compute a new tensor instead.\n"
+                                            f"{learner_line(error)}".rstrip()) from None
+        raise Failure("raised", f"{what} raised {type(error).__name__}: {error}\n{learner_line(error)}".rstrip()) from None
     except Exception as error:
         raise Failure("raised", f"{what} raised {type(error).__name__}: {error}\n{learner_line(error)}".rstrip()) from None
     finally:
