@@ -337,3 +337,27 @@ def count_numpy(D, H, Z):  # a NumPy integer is a whole number too
 
 def count_averaged(D, H, Z):  # a half parameter cannot be: int() would hide it
     return torch.tensor((2 * D * H + 3 * H * Z + 2 * H + 2 * Z + D) + 0.5)
+
+
+# ------------------------------------------------------------------ found by a learner's attempts (chapters 06-08)
+def spot_typed_loosely():  # spaced hyphens, an en dash, quotes and a full stop, as people type them
+    return {"A": "kl - missing - half", "B": "grad\u2013not\u2013zeroed", "C": "'z-detached'."}
+
+
+def interp_numpy_linspace(z_start, z_end, steps):  # NumPy 2 keeps float32 codes float32
+    import numpy as np
+    return torch.from_numpy(np.linspace(z_start.numpy(), z_end.numpy(), steps))
+
+
+def interp_float64_weights(z_start, z_end, steps):
+    t = torch.linspace(0, 1, steps, dtype=torch.float64).unsqueeze(1)
+    return (1 - t) * z_start + t * z_end
+
+
+def interp_walks_in_place(z_start, z_end, steps):  # walks z_start itself: the caller's code moves
+    delta, path = (z_end - z_start) / (steps - 1), []
+    z = z_start
+    for _ in range(steps):
+        path.append(z.clone())
+        z += delta
+    return torch.stack(path)

@@ -183,3 +183,21 @@ def kl_no_exp_per_example(mu, logvar):
 
 def kl_pow_in_place(mu, logvar):
     return -0.5 * torch.sum(1 + logvar - mu.pow_(2) - logvar.exp())
+
+
+def loss_rebuilt_from_item(x_hat, x, mu, logvar):  # looks differentiable, is cut from the graph
+    loss = F.mse_loss(x_hat, x, reduction="sum") + _kl(mu, logvar)
+    return torch.tensor(loss.item(), requires_grad=True)
+
+
+def loss_detached_then_required(x_hat, x, mu, logvar):
+    return (F.mse_loss(x_hat, x, reduction="sum") + _kl(mu, logvar)).detach().requires_grad_()
+
+
+def loss_recon_mean_over_batch(x_hat, x, mu, logvar):  # per-example squared error averaged, the KL summed
+    return (x_hat - x).pow(2).sum(1).mean() + _kl(mu, logvar)
+
+
+def loss_kl_mean_over_latents(x_hat, x, mu, logvar):
+    kl = -0.5 * torch.mean(1 + logvar - mu.pow(2) - logvar.exp(), dim=1).sum()
+    return F.mse_loss(x_hat, x, reduction="sum") + kl

@@ -133,3 +133,16 @@ def samp_raises(decoder, n):
 def samp_endless(decoder, n):
     while True:
         samp_randn_explicit(decoder, n)
+
+
+# ------------------------------------------------------------------ found by a learner's attempts
+def samp_grad_left_off(decoder, n):
+    torch.set_grad_enabled(False)
+    w = decoder.hidden.weight
+    return decoder(torch.randn(n, w.shape[1], dtype=w.dtype, device=w.device))
+
+
+def samp_latent_from_wrong_axis(decoder, n):  # the weight's rows are the hidden units, not the latent dims
+    w = decoder.hidden.weight
+    with torch.no_grad():
+        return decoder(torch.randn(n, w.shape[0], dtype=w.dtype, device=w.device))

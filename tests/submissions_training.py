@@ -314,3 +314,31 @@ def ts_endless(model, optimizer, x):
 
 def ts_stub(model, optimizer, x):
     raise NotImplementedError("train_step")
+
+
+# ------------------------------------------------------------------ found by a learner's attempts
+def ts_returns_mean_loss(model, optimizer, x):  # the step is right; only the value reported is averaged
+    optimizer.zero_grad()
+    loss = _loss(model, x)
+    loss.backward()
+    optimizer.step()
+    return loss.item() / len(x)
+
+
+def ts_manual_sgd(model, optimizer, x):  # its own update, at a rate of its own, bypassing the optimizer
+    model.zero_grad()
+    loss = _loss(model, x)
+    loss.backward()
+    with torch.no_grad():
+        for p in model.parameters():
+            p -= 0.01 * p.grad
+    return loss.item()
+
+
+def ts_grad_left_off(model, optimizer, x):
+    optimizer.zero_grad()
+    loss = _loss(model, x)
+    loss.backward()
+    optimizer.step()
+    torch.set_grad_enabled(False)  # meant for the logging below, never switched back
+    return loss.item()

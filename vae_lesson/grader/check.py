@@ -42,9 +42,12 @@ def _scalar(fn, args, names, what):
     if isinstance(value, torch.Tensor) and value.numel() == 1:
         value = value.reshape(())
     value = expect_tensor(value, what, ())
-    if not value.requires_grad:
-        raise Failure("no-gradient", f"{what} returned a number that carries no gradient (was .item(), numpy or "
-                                     "torch.no_grad() used?): the optimiser could not learn from it.")
+    reached = value.requires_grad and any(g is not None for g in run(
+        torch.autograd.grad, value, args, allow_unused=True, retain_graph=True, what=f"backpropagating through {what}"))
+    if not reached:
+        raise Failure("no-gradient", f"{what} returned a number whose gradient does not reach its inputs (was "
+                                     ".item(), .detach(), numpy or torch.no_grad() used, even if requires_grad was "
+                                     "set again afterwards?): the optimiser could not learn from it.")
     return value.detach()
 
 

@@ -1,6 +1,7 @@
 """Checks of chapter 05's exercise and those after chapter 06: the ELBO, naming bugs, latent interpolation."""
 import math
 import numbers
+import re
 
 import torch
 
@@ -46,7 +47,10 @@ SHOWN = {
 
 
 def _name(answer):
-    return answer.strip().lower().replace("_", "-").replace(" ", "-") if isinstance(answer, str) else answer
+    """A name as the list spells it, whatever the case, quotes, spaces, underscores or dashes typed."""
+    if not isinstance(answer, str):
+        return answer
+    return "-".join(re.split(r"[\s_\-\u2010-\u2015]+", answer.strip().strip("'\"`.").strip().lower()))
 
 
 @graded("spot_the_bug", beyond.spot_the_bug)
@@ -88,9 +92,14 @@ def interpolate(fn):
     for latent, steps in ((2, 7), (5, 2), (3, 11)):
         z0, z1 = torch.randn(latent, generator=g), torch.randn(latent, generator=g)
         expected = beyond.interpolate(z0, z1, steps)
+        given = (z0.clone(), z1.clone())
         with shape_errors_as_wrong_shape(_WEIGHTS_SHAPE):
-            got = run(fn, z0.clone(), z1.clone(), steps, what=f"interpolate(z0, z1, {steps})")
+            got = run(fn, *given, steps, what=f"interpolate(z0, z1, {steps})")
+        check_unchanged([z0, z1], list(given), ["z_start", "z_end"])
         got = expect_tensor(got, f"interpolate(z_start, z_end, steps={steps})", expected.shape)
+        if got.dtype != z0.dtype:
+            raise Failure("wrong-values", f"the path came back as {got.dtype} for codes in {z0.dtype}: the decoder "
+                                          "that reads it is in the codes' dtype. Keep theirs (and their device).")
         if not close(got, expected):
             if close(got.flip(0), expected):
                 raise Failure("wrong-values", "your path runs backwards: the first row must be z_start.")

@@ -28,6 +28,8 @@ PITFALLS = {
     "missing-sigmoid": "the decoder must end with torch.sigmoid so that every output is in [0, 1], like the pixels.",
     "kl-sign-flipped": "KL divergence is never negative: it is -0.5 * sum(1 + logvar - mu^2 - exp(logvar)). The ELBO "
                        "subtracts it, so the loss adds it as a positive term.",
+    "grad-left-off": "gradients were switched off with torch.set_grad_enabled(False) and never switched back: "
+                     "`with torch.no_grad():` limits the switch to its block.",
     "kl-missing-exp": "the closed form subtracts the variance sigma^2 = exp(logvar), not logvar itself: "
                       "-0.5 * sum(1 + log sigma^2 - mu^2 - sigma^2).",
     "kl-missing-half": "the closed form has a factor 0.5: -0.5 * sum(1 + logvar - mu^2 - exp(logvar)).",
@@ -173,6 +175,7 @@ def loss_bugs(x_hat, x, mu, logvar):
         "kl-sign-flipped": [mse - kl, mse_mean - kl],
         "kl-missing-half": [mse + 2 * kl],
         "mean-reduction": [mse_mean + kl, mse + kl / B, mse + kl / mu.numel(), mse_mean + kl / mu.numel(),
-                           mse_mean + kl / B],  # each divides the terms by different counts
+                           mse_mean + kl / B, mse / B + kl, mse + kl / mu.shape[1], mse / x.shape[1] + kl],
+        # each divides the terms by different counts
         "bce-instead-of-mse": [F.binary_cross_entropy(x_hat, x, reduction="sum") + kl],
     }

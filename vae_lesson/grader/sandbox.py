@@ -105,7 +105,13 @@ def run(fn, *args, what="your code", **kwargs):
     grad_mode = torch.is_grad_enabled()
     try:
         with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()), _time_limit(TIME_LIMIT):
-            return fn(*args, **kwargs)
+            value = fn(*args, **kwargs)
+        if torch.is_grad_enabled() != grad_mode:
+            raise Failure("grad-left-off", f"{what} switched gradients {'off' if grad_mode else 'on'} and left them "
+                                           "so (torch.set_grad_enabled): every cell after it would run that way, and "
+                                           "a model trained later would learn nothing. `with torch.no_grad():` "
+                                           "switches them back at the end of its block.")
+        return value
     except _OutOfTime:
         raise Failure("too-slow", f"{what} did not finish within {TIME_LIMIT:g} s. "
                                   "Look for a loop that never ends, or work done element by element.") from None
