@@ -179,6 +179,8 @@ WRONG = [
     ("mean-reduction", check.vae_loss, s.loss_kl_mean_over_latents),
     ("mean-reduction", check.train_step, s.ts_returns_mean_loss),
     ("wrong-values", check.train_step, s.ts_manual_sgd),
+    ("wrong-values", check.train_step, s.ts_backward_twice),
+    ("wrong-values", check.train_step, s.ts_logs_before_training),
     ("grad-left-off", check.train_step, s.ts_grad_left_off),
     ("grad-left-off", check.sample, s.samp_grad_left_off),
     ("wrong-shape", check.sample, s.samp_latent_from_wrong_axis),

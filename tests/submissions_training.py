@@ -342,3 +342,22 @@ def ts_grad_left_off(model, optimizer, x):
     optimizer.step()
     torch.set_grad_enabled(False)  # meant for the logging below, never switched back
     return loss.item()
+
+
+def ts_backward_twice(model, optimizer, x):  # a second backward for a gradient-norm log adds the gradient again
+    optimizer.zero_grad()
+    loss = _loss(model, x)
+    loss.backward(retain_graph=True)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def ts_logs_before_training(model, optimizer, x):  # a logging pass first: its noise is not the step's
+    with torch.no_grad():
+        _loss(model, x)
+    optimizer.zero_grad()
+    loss = _loss(model, x)
+    loss.backward()
+    optimizer.step()
+    return loss.item()

@@ -150,6 +150,9 @@ def _judge_update(events, start, before, after, grad):
         if _close_all(used, [g / n for g in grad]):
             raise Failure("mean-reduction", f"the step's gradient was the course's divided by {n}, {count}: the "
                           "loss was averaged, not summed (reduction='sum' for both terms).")
+    if len(graph) > 1 and _close_all(used, [2 * g for g in grad]):
+        raise Failure("wrong-values", "the step's gradient was twice this batch's: backward ran twice on the loss "
+                      "(retain_graph=True lets it), and .grad adds up what each backward computes.")
 
 
 def _name_loss(value, wrong, what, loss, stepped_right=False):
@@ -202,7 +205,7 @@ def train_step(fn):
         forwards = [e for e in events if e[0] == "forward"]
         if not forwards:
             raise Failure("wrong-values", f"{STEP} never ran the model on x.")
-        if not forwards[0][2]:
+        if not any(grad_on for _, _, grad_on in forwards):
             raise Failure("no-grad-in-training", "the model's forward pass ran with gradients off (torch.no_grad() "
                           "or inference_mode): nothing could be learned from that loss.")
         if not forwards[0][1] or not model.training:
@@ -213,6 +216,10 @@ def train_step(fn):
             if isinstance(value, float):
                 _name_loss(value, wrong, f"{STEP} (call {call})", loss)
             _judge_update(events, start, before, _params(model), grad)
+            if len(forwards) > 1:
+                raise Failure("wrong-values", f"on call {call} the model ran {len(forwards)} times: each forward pass "
+                              "draws new noise, so the loss the step was taken on is not this batch's single pass. "
+                              "Run the model once per step and reuse its outputs (for logging too).")
             raise Failure("wrong-values", f"on call {call} the parameters did not move by one SGD step with this "
                           "batch's gradient of MSE (sum) + KL (sum).")
         _judge_value(value, loss, after, wrong, call)
