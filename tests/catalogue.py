@@ -190,6 +190,8 @@ WRONG = [
     ("modified-input", check.encoder, s.EncoderNormalisesInPlace),
     ("wrong-shape", check.encoder, s.EncoderView784),
     ("wrong-shape", check.decoder, s.DecoderImageShaped),
+    ("missing-sigmoid", check.decoder, s.DecoderClamped),
+    ("wrong-values", check.decoder, s.DecoderHardsigmoid),
     ("noise-not-randn-like", check.reparameterize, s.rep_noise_float64),
     ("noise-not-randn-like", check.reparameterize, s.rep_noise_numpy),
     ("wrong-values", check.reparameterize, s.rep_one_eps_per_example),

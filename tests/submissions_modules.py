@@ -310,3 +310,13 @@ class EncoderView784(EncoderFc21):
 class DecoderImageShaped(DecoderFunctional):
     def forward(self, z):
         return F.sigmoid(self.fc4(F.relu(self.fc3(z)))).view(-1, 1, 28, 28)
+
+
+class DecoderClamped(DecoderFunctional):  # in [0, 1], but no gradient wherever it cuts
+    def forward(self, z):
+        return self.fc4(F.relu(self.fc3(z))).clamp(0, 1)
+
+
+class DecoderHardsigmoid(DecoderFunctional):
+    def forward(self, z):
+        return F.hardsigmoid(self.fc4(F.relu(self.fc3(z))))

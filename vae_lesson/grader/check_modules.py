@@ -144,7 +144,8 @@ def _diagnose_encoder(ref, x, candidates):
     got = candidates[0]
     if not close(got[0], mu):
         hint = ("the ReLU after the hidden layer is missing" if any(close(c[0], mu_without_relu) for c in candidates)
-                else "check the ReLU after the hidden layer and that each head reads the hidden layer")
+                else "between x and each head there is one hidden nn.Linear and its ReLU, nothing else (no other "
+                     "layer, activation or dropout), and each head has its bias")
         raise Failure("wrong-values", f"mu differs from the reference for the same weights: {hint}.\n"
                       + example("mu", {"x": x}, mu, got[0]))
     if (logvar < 0).any() and (got[1] >= 0).all():
@@ -179,8 +180,13 @@ def _diagnose_decoder(ref, z, candidates):
     if close(got[0], logits) or got[0].min() < 0 or got[0].max() > 1:
         raise Failure("missing-sigmoid", PITFALLS["missing-sigmoid"] + f" Your outputs range over "
                       f"[{got[0].min().item():.3f}, {got[0].max().item():.3f}].")
+    if ((got[0] == 0) | (got[0] == 1)).any():
+        raise Failure("missing-sigmoid", "some outputs are exactly 0 or 1: a clamp (or hardsigmoid) keeps them in "
+                      "[0, 1] but passes no gradient where it cuts, so those pixels stop learning. "
+                      + PITFALLS["missing-sigmoid"])
     hint = ("the ReLU after the hidden layer is missing" if any(close(c[0], without_relu) for c in candidates)
-            else "check the ReLU after the hidden layer, that the output layer reads it, and the sigmoid last")
+            else "the path is hidden nn.Linear, ReLU, output nn.Linear, then one sigmoid, nothing else (no second "
+                 "sigmoid, no softmax, no other layer)")
     raise Failure("wrong-values", f"the output differs from the reference for the same weights: {hint}.\n"
                   + example("x_hat", {"z": z}, x_hat, got[0]))
 
