@@ -52,8 +52,9 @@ def rate_split(mu, logvar, samples=400, seed=0):
     rows = torch.randperm(len(mu), generator=generator)[:samples]
     z = mu[rows] + (0.5 * logvar[rows]).exp() * torch.randn(len(rows), mu.shape[1], generator=generator,
                                                              dtype=mu.dtype)
-    own = log_normal(z, mu, logvar)[torch.arange(len(rows)), rows]  # log q(z|x) for the image z came from
-    aggregate = log_aggregate(z, mu, logvar)
+    log_q = log_normal(z, mu, logvar)  # every draw under every image's q(z|x): the costly part, computed once
+    own = log_q[torch.arange(len(rows)), rows]  # log q(z|x) for the image z came from
+    aggregate = torch.logsumexp(log_q, dim=1) - math.log(len(mu))  # log_aggregate(z, mu, logvar)
     return (own - aggregate).mean().item(), (aggregate - log_prior(z)).mean().item()
 
 
