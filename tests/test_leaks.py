@@ -65,3 +65,14 @@ def test_learner_exercise_cells_hold_no_solution_line(src, dst):
     for cell_id, source in exercise_cells(src).items():
         found = leak(learner[cell_id], solution_lines(source))
         assert found is None, f"{dst.name} cell {cell_id} gives away solution code: {found!r}"
+
+
+def test_no_pitfall_message_spells_a_whole_solution_line():
+    """Feedback names the mistake; it may name the one call that is missing (`loss.backward()`), but it never
+    spells a whole computation of an exercise's solution (a line with three names or more, `return` aside)."""
+    from vae_lesson.grader.pitfalls import PITFALLS
+    lines = [line.removeprefix("return ") for path in sorted((build.REPO_ROOT / "solutions").glob("*.ipynb"))
+             for source in exercise_cells(path).values() for line in solution_lines(source)]
+    lines = [line for line in lines if sum(token[0].isalnum() for token in tokens(line)) >= 3]
+    given = {pitfall: leak(text, lines, run=10**6) for pitfall, text in PITFALLS.items()}  # whole lines only
+    assert {pitfall: line for pitfall, line in given.items() if line} == {}

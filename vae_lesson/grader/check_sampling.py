@@ -84,8 +84,8 @@ def _describe_wrong_noise(d, lv):
     ratios, report = _spread_report(d, lv)
     centred = abs(d.double().mean().item()) < 0.1 * _rms(d) + 1e-12
     if centred and any(abs(r - 1) > 0.15 for r in ratios):
-        return "the noise's scale is wrong: z - mu must be std * eps with std = exp(0.5 * logvar).\n" + report
-    return (f"z is not distributed as mu + exp(0.5 * logvar) * eps with eps ~ N(0, 1): z - mu should average 0; "
+        return "the noise's scale is wrong: z - mu must spread by the standard deviation that logvar gives.\n" + report
+    return (f"z is not distributed as N(mu, exp(logvar)): z - mu should average 0; "
             f"yours averages {d.double().mean().item():.3f}.\n" + report)
 
 

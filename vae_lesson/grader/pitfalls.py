@@ -13,7 +13,8 @@ from solutions import kl_divergence
 PITFALLS = {
     "logvar-as-variance": "logvar was treated as a variance (its sqrt or log taken), or the encoder returns a "
                           "variance or std, or squashes its logvar head to be non-negative. The encoder's second head "
-                          "is log(sigma^2): any real number, negative included. std = exp(0.5 * logvar).",
+                          "is log(sigma^2): any real number, negative included; the standard deviation is the exponential of "
+                          "half of it.",
     "std-not-exponentiated": "std must be exp(0.5 * logvar): you used 0.5 * logvar, which can be negative "
                              "and is not a standard deviation.",
     "std-missing-half": "std must be exp(0.5 * logvar), the 0.5 inside the exp: exp(logvar) is the variance "
@@ -21,18 +22,21 @@ PITFALLS = {
     "noise-not-randn-like": "draw the noise with torch.randn_like(std): standard normal, with std's shape, dtype "
                             "and device. torch.rand_like is uniform on [0, 1), and torch.randn(shape) is float32 on "
                             "the CPU whatever the inputs are.",
-    "no-noise": "z must be mu + std * eps with eps ~ N(0, I): without eps there is no sampling, z is a fixed "
-                "function of x and the decoder never learns to handle the spread of q(z|x).",
-    "no-gradient": "the sample must stay differentiable: no .sample(), .detach() or torch.no_grad(). The trick is to "
-                   "write z = mu + std * eps so that gradients reach mu and logvar (rsample() does the same).",
+    "no-noise": "z must be random: standard normal noise, scaled by the standard deviation, belongs in it. "
+                "Without it there is no sampling, z is a fixed function of x and the decoder never learns to "
+                "handle the spread of q(z|x).",
+    "no-gradient": "the sample must stay differentiable: no .sample(), .detach() or torch.no_grad(). Built from mu "
+                   "and the standard deviation by ordinary tensor arithmetic, with the noise as its only random "
+                   "input, z lets gradients reach mu and logvar (that is what rsample() does).",
     "missing-sigmoid": "the decoder must end with torch.sigmoid so that every output is in [0, 1], like the pixels.",
-    "kl-sign-flipped": "KL divergence is never negative: it is -0.5 * sum(1 + logvar - mu^2 - exp(logvar)). The ELBO "
-                       "subtracts it, so the loss adds it as a positive term.",
+    "kl-sign-flipped": "KL divergence is never negative, and yours is: a sign is flipped, in front of the sum or "
+                       "inside it (chapter 04's derivation has each one). The ELBO subtracts the KL, so the loss adds "
+                       "it as a positive term.",
     "grad-left-off": "gradients were switched off with torch.set_grad_enabled(False) and never switched back: "
                      "`with torch.no_grad():` limits the switch to its block.",
-    "kl-missing-exp": "the closed form subtracts the variance sigma^2 = exp(logvar), not logvar itself: "
-                      "-0.5 * sum(1 + log sigma^2 - mu^2 - sigma^2).",
-    "kl-missing-half": "the closed form has a factor 0.5: -0.5 * sum(1 + logvar - mu^2 - exp(logvar)).",
+    "kl-missing-exp": "the closed form has both log sigma^2 and sigma^2 in it; you used logvar where the variance "
+                      "sigma^2 itself belongs, and logvar is its log.",
+    "kl-missing-half": "your KL is exactly twice the closed form's: the factor 1/2 in front of the sum is missing.",
     "mean-reduction": "use sum reduction for both terms (reduction='sum'; F.mse_loss averages by default): a mean "
                       "over elements divides the two terms by different counts and so shifts their balance; dividing "
                       "the whole loss by the batch size keeps the balance but rescales the loss and its gradients.",
@@ -61,10 +65,10 @@ PITFALLS = {
                            "deviation, scale = sigma2 ** 0.5. Use the sigma2 passed in.",
     "elbo-is-loss": "the ELBO is log p(x|z) - KL, a number below zero for images: you returned the loss, its "
                     "negative (reconstruction error + KL).",
-    "label-not-one-hot": "give the network the label as a one-hot vector of fixed length, F.one_hot(labels, "
-                         "num_classes=10): not as a single number (digit 7 is not 'seven times' digit 1), and not "
-                         "without num_classes, which sizes the code by the batch's largest label.",
-    "missing-biases": "each nn.Linear(a, b) also has b biases: count a * b + b.",
+    "label-not-one-hot": "give the network the label as a one-hot vector of fixed length num_classes: not as a "
+                         "single number (digit 7 is not 'seven times' digit 1), and not sized by the batch's largest "
+                         "label, which changes from batch to batch.",
+    "missing-biases": "you counted the weights only: each nn.Linear has a bias for each of its outputs too.",
     "grad-not-zeroed": "gradients accumulate in .grad until zeroed: call optimizer.zero_grad() once per step, or "
                        "each step follows the sum of every gradient so far.",
     "no-optimizer-step": "loss.backward() only computes the gradients; optimizer.step() is what changes the "
