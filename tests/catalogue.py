@@ -8,13 +8,15 @@ import torch
 
 import solutions
 from solutions import beyond
-from tests import (submissions_beyond, submissions_elbo, submissions_functions, submissions_losses, submissions_modules,
-                   submissions_sample, submissions_training)
+from tests import (submissions_beyond, submissions_chapters_09_11, submissions_elbo, submissions_functions,
+                   submissions_losses, submissions_modules, submissions_sample, submissions_training,
+                   submissions_training_values)
 from vae_lesson import check
 
 # Every submission under one name: s.<submission>.
 s = SimpleNamespace(**{k: v for m in (submissions_modules, submissions_functions, submissions_losses, submissions_beyond,
-                                      submissions_elbo, submissions_training, submissions_sample)
+                                      submissions_chapters_09_11, submissions_elbo, submissions_training,
+                                      submissions_training_values, submissions_sample)
                        for k, v in vars(m).items()})
 
 E, D = s.EncoderLogvarHeadFirst, s.DecoderFunctional
