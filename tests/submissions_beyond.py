@@ -1,7 +1,6 @@
 """Learner submissions for chapters 07 and 08 (spot_the_bug, interpolate), right and wrong; chapters 09-11's are in
 submissions_chapters_09_11.py."""
 import torch
-import torch.nn.functional as F
 
 
 # ------------------------------------------------------------------ interpolate (chapter 08)

@@ -3,7 +3,7 @@ step leaves behind (the right ones and the wrong order of calls are in submissio
 import torch
 import torch.nn.functional as F
 
-from tests.submissions_training import _course_loss, _loss, ts_set_to_none_inline
+from tests.submissions_training import _loss, ts_set_to_none_inline
 
 
 # ------------------------------------------------------------------ train_step: wrong, continued
