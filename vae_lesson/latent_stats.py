@@ -8,7 +8,7 @@ import math
 
 import torch
 
-from .evidence import log_prior
+from .evidence import log_mean_exp, log_prior
 
 
 @torch.no_grad()
@@ -42,7 +42,7 @@ def log_normal(z, mu, logvar):
 
 def log_aggregate(z, mu, logvar):
     """log q(z) for q(z) = (1/N) sum_i q(z|x_i): the aggregate posterior of the N encoded images."""
-    return torch.logsumexp(log_normal(z, mu, logvar), dim=1) - math.log(len(mu))
+    return log_mean_exp(log_normal(z, mu, logvar), dim=1)
 
 
 def rate_split(mu, logvar, samples=400, seed=0):
@@ -54,7 +54,7 @@ def rate_split(mu, logvar, samples=400, seed=0):
                                                              dtype=mu.dtype)
     log_q = log_normal(z, mu, logvar)  # every draw under every image's q(z|x): the costly part, computed once
     own = log_q[torch.arange(len(rows)), rows]  # log q(z|x) for the image z came from
-    aggregate = torch.logsumexp(log_q, dim=1) - math.log(len(mu))  # log_aggregate(z, mu, logvar)
+    aggregate = log_mean_exp(log_q, dim=1)  # log_aggregate(z, mu, logvar), from the same matrix
     return (own - aggregate).mean().item(), (aggregate - log_prior(z)).mean().item()
 
 
