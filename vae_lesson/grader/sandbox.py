@@ -62,7 +62,7 @@ def _alarm(seconds):
 
 
 def _raise_in_thread(ident, exception):
-    """Have `exception` raised in thread `ident` at its next bytecode (None clears a pending one)."""
+    """Have `exception` raised in thread `ident` at its next bytecode (clearing one takes a NULL: see below)."""
     ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(exception))
 
 
