@@ -21,14 +21,14 @@ EXERCISES = ["encoder", "reparameterize", "decoder", "kl_divergence", "elbo_esti
 def test_solved_folder_scores_full_marks(capsys):
     assert grade.main([str(REPO_ROOT / "solutions"), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["score"] == 1.0 and report["points"] == report["max_points"] == 25
+    assert report["grade"] == 1.0 and report["points"] == report["max_points"] == 25
     assert [r["exercise"] for r in report["rows"]] == EXERCISES and all(r["passed"] for r in report["rows"])
 
 
 def test_fresh_learner_folder_scores_zero_every_exercise_not_implemented(capsys):
     assert grade.main([]) == 1  # default: notebooks/
     out = capsys.readouterr().out
-    assert out.count("not-implemented") == len(EXERCISES) and "score: 0/14 (0%), points: 0/25" in out
+    assert out.count("not-implemented") == len(EXERCISES) and "grade: 0/25 points (0%); exercises passed: 0 of 14" in out
     assert "note:" not in out  # no notebook failed to run
 
 

@@ -15,6 +15,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_output
 
 from vae_lesson import REPO_ROOT, grade
+from vae_lesson.grader.gradebook import FLAGS
 from vae_lesson.grader.classroom import SOLVED, WRONG, exercise_cells, new_learner, set_answer, set_cell
 from vae_lesson.grader.result import MIME_TYPE
 
@@ -100,7 +101,7 @@ def _make_class(root):
         new_learner(root / name, {"encoder": SOLVED["encoder"], "kl_divergence": source}, CHEAT_NOTEBOOKS)
         expected[name] = {**handed_in, "encoder": None, "kl_divergence": pitfall}
     notes["oli-hangs"] = None  # the cell's own alarm stops it: nothing to note about chapter 04
-    notes["pam-hangs-past-the-alarm"] = f"{KL_NOTEBOOK}: stopped after {TIME_LIMIT:g} s"
+    notes["pam-hangs-past-the-alarm"] = f"{KL_NOTEBOOK}: stopped at the per-notebook limit ({TIME_LIMIT:g} s)"
     notes["quin-exits-the-kernel"] = f"{KL_NOTEBOOK}: the kernel died (exit code 1)"
     notes["rae-kills-the-kernel"] = f"{KL_NOTEBOOK}: the kernel died (signal 9)"
 
@@ -134,23 +135,28 @@ def graded_class(tmp_path_factory):
     code = grade.main([str(root / "CLASS"), "--csv", str(out / "gradebook.csv"), "--time-limit", str(TIME_LIMIT)])
     assert code != 2, "the grading command refused or failed: its error is in the captured stderr"
     with open(out / "gradebook.csv", newline="") as f:
+        stamp = f.readline()
         rows = list(csv.reader(f))
-    return {"root": root, "expected": expected, "notes": notes, "code": code, "rows": rows, "before": before}
+    return {"root": root, "expected": expected, "notes": notes, "code": code, "rows": rows, "before": before,
+            "stamp": stamp}
 
 
 def test_the_class_is_large_enough_and_every_learner_has_a_row(graded_class):
     assert len(graded_class["expected"]) >= 20
-    assert graded_class["rows"][0] == ["learner", *EXERCISES, "total", "notes"]
+    assert graded_class["rows"][0] == ["learner", *EXERCISES, "total", "max_points", "flags", "notes"]
+    assert graded_class["stamp"].startswith("# graded by vae-lesson, commit ")
     assert [r[0] for r in graded_class["rows"][1:]] == sorted(graded_class["expected"])
     assert graded_class["code"] == 1
 
 
 def test_each_row_holds_the_points_each_exercise_earned(graded_class):
     for row in graded_class["rows"][1:]:
-        name, points, total = row[0], row[1:-2], row[-2]
+        name, points, total = row[0], row[1:-4], row[-4]
         want = [POINTS[e] if p is None else 0 for e, p in graded_class["expected"][name].items()]
         assert list(map(int, points)) == want, name
-        assert int(total) == sum(want), name
+        assert int(total) == sum(want) and row[-3] == "25", name
+        flags = [p for p in graded_class["expected"][name].values() if p in FLAGS]
+        assert row[-2] == " ".join(f for f in FLAGS if f in flags), name
 
 
 def test_each_notebook_problem_is_noted_in_its_row(graded_class):

@@ -153,12 +153,14 @@ def bench_grading(size=30):
     import tempfile
     from pathlib import Path
 
-    from .grade import find_learners, grade
+    from .grade import grade
+    from .grader.chapters import read_chapters
     from .grader.classroom import sample_class
+    from .grader.collect import find_learners
 
     with tempfile.TemporaryDirectory() as folder:
         expected = sample_class(Path(folder), size)
-        learners, _, _ = find_learners([folder])
+        learners, _, _, _ = find_learners([folder], read_chapters())
         start = time.perf_counter()
         graded = grade(learners, whole_course=True, parallel=os.cpu_count() or 1)
         took = time.perf_counter() - start

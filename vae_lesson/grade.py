@@ -7,7 +7,7 @@ Only the exercise cells are taken from a learner's notebook; imports, check cell
 from the source notebook in solutions/, and the checks run in a separate worker (see
 vae_lesson/grader/worker.py), so nothing a notebook displays, and no edit of a check cell, earns credit.
 With --csv (or --feedback), each learner also gets a feedback file (default: feedback/ beside the CSV).
-Learner files are only read, never written.
+Learner files are only read, never written. The README's instructor section shows every option at work.
 
 Exit code: 0 when every exercise passes, 1 when some do not, 2 on bad input.
 """
@@ -18,37 +18,15 @@ import sys
 from pathlib import Path
 
 from . import REPO_ROOT
-from .grader.chapters import UnreadableNotebook, learner_job, read_chapters, read_learner_notebook
+from .grader import exports
+from .grader.chapters import UnreadableNotebook, learner_job, read_chapters, read_learner_notebook, written_answer
+from .grader.collect import DEFAULT_PATTERN, BadInput, find_learners, parse_chapters
+from .grader.config import read_overrides, read_roster, read_settings
 from .grader.gradebook import Learner, Result, class_table, learner_table, write_csv, write_feedback
 from .grader.supervisor import WorkerFailed, grade_jobs
 
-
-class BadInput(Exception):
-    pass
-
-
-def _notebooks_in(folder):
-    return {p.name: p for p in sorted(folder.glob("*.ipynb"))}
-
-
-def find_learners(paths):
-    """([(learner name, {notebook name: path})], is a class, folders whose files must stay untouched)."""
-    paths = [Path(p) for p in paths]
-    for p in paths:
-        if not p.exists():
-            raise BadInput(f"{p}: no such file or folder")
-        if p.is_file() and p.suffix != ".ipynb":
-            raise BadInput(f"{p}: not a notebook (.ipynb) or a folder of notebooks")
-    folders = [p if p.is_dir() else p.parent for p in paths]
-    if len(paths) == 1 and paths[0].is_dir() and not _notebooks_in(paths[0]):
-        subfolders = [d for d in sorted(paths[0].iterdir()) if d.is_dir() and not d.name.startswith((".", "_"))]
-        if not subfolders:
-            raise BadInput(f"{paths[0]}: no notebooks (.ipynb), and no learner subfolders")
-        return [(d.name, _notebooks_in(d)) for d in subfolders], True, folders
-    notebooks = {}
-    for p in paths:
-        notebooks.update(_notebooks_in(p) if p.is_dir() else {p.name: p})
-    return [(folders[0].resolve().name, notebooks)], False, folders
+GRADER_IDS = ["missing-notebook", "unreadable-notebook", "missing-cell", "not-defined", "reference-submitted",
+              "grader-tampered", "kernel-died"]
 
 
 def _unjudged(chapter, pitfall, message):
@@ -73,18 +51,18 @@ def plan(notebooks, chapters, whole_course):
     return slots
 
 
-def grade(learners, whole_course, time_limit=30.0, parallel=2):
-    """[Learner] with a result for each exercise of each chapter graded."""
-    chapters = read_chapters()
-    plans = [(name, plan(notebooks, chapters, whole_course)) for name, notebooks in learners]
+def grade(submissions, whole_course, time_limit=30.0, parallel=2, chapters=None):
+    """[Learner] with a result for each exercise of each chapter graded (all chapters, or those given)."""
+    chapters = chapters or read_chapters()
+    plans = [(s, plan(s.notebooks, chapters, whole_course)) for s in submissions]
     if not any(slots for _, slots in plans):
-        raise BadInput("no notebooks of the course found (names as in solutions/: "
+        raise BadInput("no notebooks of the course found (names as in solutions/, or with the chapter's number: "
                        f"{', '.join(chapters)})")
     jobs = [job for _, slots in plans for _, _, job, _ in slots if job]
     graded = iter(grade_jobs(jobs, parallel, time_limit))
     result = []
-    for name, slots in plans:
-        learner = Learner(name)
+    for submission, slots in plans:
+        learner = Learner(submission.name, notes=list(submission.notes))
         for chapter, verdicts, job, note in slots:
             if job:
                 verdicts, note = next(graded)
@@ -97,6 +75,40 @@ def grade(learners, whole_course, time_limit=30.0, parallel=2):
     return result
 
 
+def written_results(learner, chapters):
+    """The written answers of the chosen chapters, as results graded by hand (by the overrides file)."""
+    for name, chapter in chapters.items():
+        for w in chapter.written:
+            learner.results.append(Result(name, w.name, False, "awaiting-manual-grading",
+                                          "graded by hand: no points given yet.", w.points))
+
+
+def apply_settings(learners, settings, overrides):
+    """Points from the config, the rubric's partial credit, and the overrides, on every run."""
+    for learner in learners:
+        for r in learner.results:
+            r.max_points = settings.points.get(r.exercise, r.max_points)
+            r.credit = 0.0 if r.passed else settings.credit(r.exercise, r.pitfall)
+            r.override = overrides.get((learner.name, r.exercise))
+            if r.override is not None and r.pitfall == "awaiting-manual-grading":
+                r.passed, r.pitfall, r.message = True, None, "graded by hand."
+
+
+def written_answers(submissions, chapters):
+    rows = []
+    for s in submissions:
+        for name, chapter in chapters.items():
+            for w in chapter.written:
+                text = None
+                if name in s.notebooks:
+                    try:
+                        text = written_answer(read_learner_notebook(s.notebooks[name]), w)
+                    except UnreadableNotebook:
+                        pass
+                rows.append((s.name, w.name, name, w.points, "(no answer found)" if text is None else text))
+    return rows
+
+
 def _outside(path, folders, what):
     resolved = path.resolve()
     if any(resolved.is_relative_to(f.resolve()) for f in folders):
@@ -106,49 +118,128 @@ def _outside(path, folders, what):
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python -m vae_lesson.grade", description=__doc__.splitlines()[0])
-    parser.add_argument("paths", nargs="*", default=[str(REPO_ROOT / "notebooks")])
-    parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    parser.add_argument("--csv", type=Path, help="write the gradebook here: one row per learner")
-    parser.add_argument("--feedback", type=Path, help="write one feedback file per learner here "
-                        "(default with --csv: feedback/ beside the CSV)")
-    parser.add_argument("--time-limit", type=float, default=30.0, help="seconds per notebook (default 30)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks graded at a time")
+    add = parser.add_argument
+    add("paths", nargs="*", default=[str(REPO_ROOT / "notebooks")])
+    add("--json", action="store_true", help="print the results as JSON")
+    add("--csv", type=Path, help="write the gradebook here: one row per learner")
+    add("--feedback", type=Path, help="write one feedback file per learner here (default with --csv: feedback/ "
+                                      "beside the CSV)")
+    add("--time-limit", type=float, default=30.0, help="the per-notebook limit in seconds (default 30; the "
+                                                       "per-cell limit is half of it, the per-call limit 5 s)")
+    add("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks graded at a time")
+    add("--pattern", default=DEFAULT_PATTERN, help="regular expression matching a learner's file name to a "
+                                                   "chapter; its group named chapter captures the number")
+    add("--chapters", help="grade only these chapters, e.g. 01-04 or 01,03,06")
+    add("--assignment", help="grade only the chapters of this assignment, named in --config")
+    add("--config", type=Path, help="points, rubric, assignments (TOML or JSON; see grader/config.py)")
+    add("--overrides", type=Path, help="CSV of learner,exercise,points,comment merged into every run")
+    add("--report", type=Path, help="write a class report (pass rates, common mistakes, flags) as Markdown")
+    add("--gradescope", type=Path, help="write Gradescope's results.json (one learner)")
+    add("--roster", type=Path, help="CSV of folder,id[,name][,email] for the LMS export")
+    add("--lms", choices=["canvas", "moodle"], help="the LMS whose grade import --lms-csv is written for")
+    add("--lms-csv", type=Path, help="write a grade import CSV for --lms, ids from --roster")
+    add("--lms-column", default="VAE course", help="the grade column's name in the LMS (default: VAE course)")
+    add("--export-written", type=Path, help="write the written answers as a CSV to grade by hand, then pass "
+                                            "back with --overrides")
     args = parser.parse_args(argv)
     if args.time_limit <= 0 or args.jobs < 1:
         parser.error("--time-limit must be positive and --jobs at least 1")
+    if bool(args.lms) != bool(args.lms_csv) or (args.lms_csv and not args.roster):
+        parser.error("--lms-csv needs --lms canvas|moodle and --roster")
+    if args.chapters and args.assignment:
+        parser.error("give --chapters or --assignment, not both")
     return args
 
 
-def report(args, learners, is_class, exercises):
+def _settings_line(args):
+    shown = {"per-notebook limit": f"{args.time_limit:g} s", "per-cell limit": f"{max(1.0, args.time_limit / 2):g} s",
+             "per-call limit": "5 s"}
+    for name in ("chapters", "assignment", "config", "overrides"):
+        value = getattr(args, name)
+        if value:
+            shown[name] = Path(value).name if isinstance(value, Path) else value
+    return shown
+
+
+def report(args, learners, is_class, exercises, stamp, class_notes):
     if args.json:
-        body = {"learners": [lr.as_json() for lr in learners]} if is_class else learners[0].as_json()
+        body = ({"graded": stamp, "learners": [lr.as_json() for lr in learners], "notes": class_notes} if is_class
+                else {"graded": stamp, **learners[0].as_json()})
         print(json.dumps(body, indent=2))
     else:
         print(class_table(learners, exercises) if is_class else learner_table(learners[0]))
+        for note in class_notes:
+            print(f"note: {note}")
     if args.csv:
-        write_csv(args.csv, learners, exercises)
+        write_csv(args.csv, learners, exercises, stamp)
     if args.feedback:
-        write_feedback(args.feedback, learners)
+        write_feedback(args.feedback, learners, stamp)
+    if args.report:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        args.report.write_text(exports.class_report(learners, exercises, stamp, class_notes), encoding="utf-8")
+    if args.gradescope:
+        exports.write_gradescope(args.gradescope, learners[0], stamp)
+    if args.lms_csv:
+        missing = exports.write_lms(args.lms_csv, args.lms, learners, read_roster(args.roster), args.lms_column)
+        if missing:
+            print(f"warning: not in the roster, so not in {args.lms_csv}: {', '.join(missing)}", file=sys.stderr)
+
+
+def _needs_linux():
+    if not (hasattr(os, "fork") and hasattr(os, "pidfd_open")):
+        raise BadInput("the grading command needs Linux (it forks a worker per notebook and waits on pidfds); "
+                       "grade in a Linux container or VM. The instant checks in the notebooks work everywhere.")
+
+
+def _prepare(args):
+    chapters = read_chapters()
+    exercises = [ex.name for c in chapters.values() for ex in c.exercises]
+    written = [w.name for c in chapters.values() for w in c.written]
+    pitfalls = GRADER_IDS + ["too-slow"]
+    if args.config:
+        from .grader.pitfalls import PITFALLS  # imports torch: only when a rubric is to be checked
+        pitfalls += list(PITFALLS)
+    settings = read_settings(args.config, exercises + written, pitfalls)
+    if args.assignment:
+        if args.assignment not in settings.assignments:
+            raise BadInput(f"--assignment {args.assignment!r} is not in the config's [assignments] "
+                           f"({', '.join(settings.assignments) or 'none'})")
+        args.chapters = settings.assignments[args.assignment]
+    if args.chapters:
+        chapters = parse_chapters(args.chapters, chapters)
+    overrides = read_overrides(args.overrides, exercises + written)
+    return chapters, settings, overrides
 
 
 def main(argv=None):
     args = parse_args(argv)
     try:
-        learners, is_class, folders = find_learners(args.paths)
+        chapters, settings, overrides = _prepare(args)
+        submissions, is_class, folders, class_notes = find_learners(args.paths, chapters, args.pattern)
+        for option in ("csv", "feedback", "report", "gradescope", "lms_csv", "export_written"):
+            if getattr(args, option):
+                _outside(getattr(args, option), folders, "--" + option.replace("_", "-"))
         if args.csv:
-            _outside(args.csv, folders, "--csv")
             args.feedback = args.feedback or args.csv.parent / "feedback"
-        if args.feedback:
-            _outside(args.feedback, folders, "--feedback")
+        if args.gradescope and is_class:
+            raise BadInput("--gradescope writes one submission's results.json: give one learner's folder")
+        if args.export_written:
+            exports.write_written(args.export_written, written_answers(submissions, chapters))
+        _needs_linux()
         if is_class:
-            print(f"grading {len(learners)} learners...", file=sys.stderr)
-        graded = grade(learners, is_class, args.time_limit, args.jobs)
+            print(f"grading {len(submissions)} learners...", file=sys.stderr)
+        graded = grade(submissions, is_class or bool(args.chapters), args.time_limit, args.jobs, chapters)
     except (BadInput, WorkerFailed) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if settings.written:
+        for learner in graded:
+            written_results(learner, chapters)
+    apply_settings(graded, settings, overrides)
     exercises = list(dict.fromkeys(r.exercise for lr in graded for r in lr.results))
+    stamp = exports.stamp(_settings_line(args))
     try:
-        report(args, graded, is_class, exercises)
+        report(args, graded, is_class, exercises, stamp, class_notes)
     except OSError as error:
         print(f"error: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
         return 2

@@ -9,6 +9,7 @@ import builtins
 import json
 import linecache
 import os
+import re
 import signal
 
 from . import integrity
@@ -16,6 +17,7 @@ from .result import GENERIC, CheckResult
 from .sandbox import learner_line
 
 MESSAGE_LIMIT = 4000  # characters of a message kept; learner text can be long
+UNDEFINED = re.compile(r"NameError: name '(\w+)' is not defined")
 
 
 class CellTimeout(BaseException):
@@ -43,7 +45,8 @@ def run_cell(source, filename, namespace, seconds):
     try:
         exec(code, namespace)
     except CellTimeout:
-        return "too-slow", f"your exercise cell did not finish within {seconds:g} s: look for a loop that never ends."
+        return "too-slow", (f"your exercise cell ran past the per-cell limit ({seconds:g} s): look for a loop "
+                            "that never ends.")
     except BaseException as error:  # SystemExit and KeyboardInterrupt too: the cell failed, the grading goes on
         return "raised", f"your exercise cell raised {type(error).__name__}: {error}\n{learner_line(error)}".rstrip()
     finally:
@@ -73,10 +76,23 @@ class Judge:
             if "setup" in step:
                 exec(compile(step["setup"], f"<setup of {self.job['notebook']}>", "exec"), self.namespace)
                 continue
-            result = self.judge(step)
+            result = self.explained(self.judge(step), step)
             emit(result)
             self.namespace[step["target"]] = (self.namespace[step["target"]] if result["passed"]
                                               else self.references[step["exercise"]])  # as the check cell does
+
+    def explained(self, result, step):
+        """The verdict, with a word on where the answer was found and on helpers defined in cells not run."""
+        extra = [step["note"]] if step.get("note") else []
+        undefined = UNDEFINED.search(result["message"])
+        cell = undefined and self.job.get("elsewhere", {}).get(undefined.group(1))
+        if cell:
+            extra.append(f"`{undefined.group(1)}` is defined in cell {cell} of your notebook, which grading does not "
+                         "run: grading runs only the exercise cells, so a helper must sit in the exercise cell "
+                         "itself.")
+        if extra:
+            result = dict(result, message=(result["message"] + "\n" + "\n".join(extra))[:MESSAGE_LIMIT])
+        return result
 
     def judge(self, step):
         name, target, source = step["exercise"], step["target"], step["source"]

@@ -4,6 +4,7 @@ These run in the forked child that executes a learner's cells. They catch the ea
 (importing `solutions`, aliasing or wrapping the reference, patching the checks, torch or builtins);
 code running in the same process can always defeat them with enough effort (see README: threat model).
 """
+import ast
 import builtins
 import functools
 import inspect
@@ -22,7 +23,31 @@ _PACKAGES = ("vae_lesson", "solutions")
 
 
 def names_solutions(source):
-    """True if learner code names the `solutions` package: as a name, or as a module or path string."""
+    """True if learner code names the `solutions` package: imports it, names it as a module or path string, or
+    reads a name `solutions` the code never binds itself (a variable of the learner's own called so is fine)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return _names_solutions_by_tokens(source)
+    bound, read = False, False
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            if any(m.split(".")[0] == "solutions" for m in modules):
+                return True
+            bound |= any(a.asname == "solutions" for a in node.names)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and SOLUTIONS_NAME.search(node.value):
+            return True
+        elif isinstance(node, ast.Name) and node.id == "solutions":
+            bound, read = bound or not isinstance(node.ctx, ast.Load), read or isinstance(node.ctx, ast.Load)
+        elif isinstance(node, ast.arg) and node.arg == "solutions":
+            bound = True
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == "solutions":
+            bound = True
+    return read and not bound
+
+
+def _names_solutions_by_tokens(source):
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-TIME_LIMIT = 5.0  # seconds for one call of learner code
+TIME_LIMIT = 5.0  # seconds for one call of learner code: the per-call limit
 _NOT_LEARNER = tuple(str(Path(m.__file__).resolve().parent) for m in (torch,)) + (
     str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parents[2] / "solutions"),
     str(Path(traceback.__file__).resolve().parent))
@@ -113,7 +113,7 @@ def run(fn, *args, what="your code", **kwargs):
                                            "switches them back at the end of its block.")
         return value
     except _OutOfTime:
-        raise Failure("too-slow", f"{what} did not finish within {TIME_LIMIT:g} s. "
+        raise Failure("too-slow", f"{what} ran past the per-call limit ({TIME_LIMIT:g} s). "
                                   "Look for a loop that never ends, or work done element by element.") from None
     except NotImplementedError as error:
         hint = f" ({error})" if str(error) else ""

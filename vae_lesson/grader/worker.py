@@ -137,7 +137,7 @@ def verdicts_from(run, exit_code):
             return [verdict(e, "grader-tampered", note + ": no credit for this notebook.") for e in expected], note
         got.append(record)
     if run.timed_out:
-        note = f"stopped after {run.time_limit:g} s: a cell or a check did not finish"
+        note = f"stopped at the per-notebook limit ({run.time_limit:g} s): a cell or a check did not finish"
         pitfall = "too-slow"
     else:
         how = f"signal {-exit_code}" if exit_code < 0 else f"exit code {exit_code}"
