@@ -340,6 +340,7 @@ WRONG = [
     ("wrong-values", check.sample, s.samp_logits),
     ("wrong-values", check.sample, s.samp_random_images),
     ("wrong-shape", check.sample, s.samp_latent_20),
+    ("wrong-shape", check.sample, s.samp_latent_20_with_graph),
     ("wrong-shape", check.sample, s.samp_returns_z),
     ("wrong-shape", check.sample, s.samp_transposed),
     ("wrong-shape", check.sample, s.samp_none),

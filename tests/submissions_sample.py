@@ -146,3 +146,9 @@ def samp_latent_from_wrong_axis(decoder, n):  # the weight's rows are the hidden
     w = decoder.hidden.weight
     with torch.no_grad():
         return decoder(torch.randn(n, w.shape[0], dtype=w.dtype, device=w.device))
+
+
+def samp_latent_20_with_graph(decoder, n):
+    # Two faults at once, as in many tutorials' sampling code: the size written in, and no torch.no_grad().
+    z = torch.randn(n, 20)
+    return decoder(z)

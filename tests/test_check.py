@@ -157,3 +157,10 @@ def test_a_worked_example_is_taken_where_the_values_differ():
     got = expected.clone()
     got[0, 1] = -1.0  # among the first values: shown as they are
     assert "got      logvar = [0.0000, -1.0000, 2.0000, 3.0000, ...]" in example("logvar", {}, expected, got)
+
+
+def test_a_second_fault_behind_a_hard_coded_size_is_named_too():
+    both = check.sample(s.samp_latent_20_with_graph)
+    assert both.pitfall == "wrong-shape" and "Also" in both.message and "torch.no_grad()" in both.message
+    one = check.sample(s.samp_latent_20)  # decodes under no_grad: only the size is wrong
+    assert one.pitfall == "wrong-shape" and "Also" not in one.message

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from tests.submissions_sample import samp_endless
-from vae_lesson.grader import check_training, sandbox
+from vae_lesson.grader import check_sampling, sandbox
 
 
 def _on_a_thread(fn):
@@ -47,7 +47,7 @@ def test_code_that_ends_in_time_is_not_interrupted_later_off_the_main_thread():
 
 def test_an_endless_sample_is_too_slow_off_the_main_thread(monkeypatch):
     monkeypatch.setattr(sandbox, "TIME_LIMIT", 0.5)
-    result = _on_a_thread(lambda: check_training.sample(samp_endless))
+    result = _on_a_thread(lambda: check_sampling.sample(samp_endless))
     assert not result.passed and result.pitfall == "too-slow"
 
 

@@ -135,6 +135,7 @@ def parse_args(argv):
     add("--overrides", type=Path, help="CSV of learner,exercise,points,comment merged into every run")
     add("--report", type=Path, help="write a class report (pass rates, common mistakes, flags) as Markdown")
     add("--gradescope", type=Path, help="write Gradescope's results.json (one learner)")
+    add("--one-learner", action="store_true", help="the folder is one learner's, whatever subfolders it holds")
     add("--roster", type=Path, help="CSV of folder,id[,name][,email] for the LMS export")
     add("--lms", choices=["canvas", "moodle"], help="the LMS whose grade import --lms-csv is written for")
     add("--lms-csv", type=Path, help="write a grade import CSV for --lms, ids from --roster")
@@ -215,7 +216,7 @@ def main(argv=None):
     args = parse_args(argv)
     try:
         chapters, settings, overrides = _prepare(args)
-        submissions, is_class, folders, class_notes = find_learners(args.paths, chapters, args.pattern)
+        submissions, is_class, folders, class_notes = find_learners(args.paths, chapters, args.pattern, args.one_learner)
         for option in ("csv", "feedback", "report", "gradescope", "lms_csv", "export_written"):
             if getattr(args, option):
                 _outside(getattr(args, option), folders, "--" + option.replace("_", "-"))
@@ -231,6 +232,8 @@ def main(argv=None):
         graded = grade(submissions, is_class or bool(args.chapters), args.time_limit, args.jobs, chapters)
     except (BadInput, WorkerFailed) as error:
         print(f"error: {error}", file=sys.stderr)
+        if args.gradescope:  # Gradescope shows the learner this file, not the log
+            exports.write_gradescope_error(args.gradescope, f"Your submission could not be graded: {error}")
         return 2
     if settings.written:
         for learner in graded:

@@ -12,8 +12,8 @@ import solutions
 
 from .check_beyond import condition, elbo_estimate, interpolate, iwae_estimate, parameter_count, spot_the_bug
 from .check_modules import decoder, encoder
-from .check_sampling import reparameterize
-from .check_training import sample, train_step
+from .check_sampling import reparameterize, sample
+from .check_training import train_step
 from .check_vae import vae
 from .compare import close, example, expect_tensor, shape_errors_as_wrong_shape
 from .hints import hint

@@ -1,11 +1,17 @@
-"""Check of reparameterize: z = mu + exp(0.5 * logvar) * eps, judged by its exact draw and by its statistics.
+"""Checks of the two exercises that draw noise: reparameterize (chapter 02) and sample (chapter 06).
 
-The learner's z is first compared with the reference's draw for the same seed; code that draws its
-noise another way (rsample, normal_) is judged by the statistics of (z - mu) / std instead.
+reparameterize: z = mu + exp(0.5 * logvar) * eps, judged by its exact draw and by its statistics. The
+learner's z is first compared with the reference's draw for the same seed; code that draws its noise
+another way (rsample, normal_) is judged by the statistics of (z - mu) / std instead.
+sample: the codes that reach a small decoder's first layer, the images it returns, and the grad mode.
 """
+from contextlib import contextmanager
+
 import torch
+from torch import nn
 
 import solutions
+from solutions import beyond
 
 from .compare import close, expect_tensor, shape_errors_as_wrong_shape
 from .pitfalls import PITFALLS, name_reparameterization
@@ -163,3 +169,106 @@ def reparameterize(fn):
         raise Failure("no-noise", "two calls with different seeds gave the same z: draw fresh noise on every call.")
     return "z = mu + exp(0.5 * logvar) * eps, differentiable in mu and logvar, with fresh N(0, 1) noise " \
            "of std's dtype and device."
+
+
+# ---------------------------------------------------------------- sample
+
+D, H, Z, B = 12, 7, 3, 5  # as train_step's small VAE
+N = 2000  # codes for the statistics; n, D and Z all differ, so a swapped size shows as a wrong shape
+_LATENT = (f"z must have the decoder's latent size, the in_features of its first nn.Linear (here {Z}), "
+           "not a size written into the code:\n")
+
+
+def _decoder(dtype=torch.float32):
+    torch.manual_seed(41)
+    return solutions.Decoder(Z, H, D).to(dtype).eval()  # as chapter 06 samples: after model.eval()
+
+
+@contextmanager
+def _codes(decoder):
+    """Capture what reaches the decoder's first nn.Linear (the codes z), and whether gradients were on."""
+    first, seen = next(m for m in decoder.modules() if isinstance(m, nn.Linear)), []
+    handle = first.register_forward_pre_hook(
+        lambda m, args: seen.append((args[0].detach().clone(), torch.is_grad_enabled())))
+    try:
+        yield seen
+    finally:
+        handle.remove()
+
+
+def _draw(fn, decoder, n, given="a float32 decoder on the CPU"):
+    what = f"sample(decoder, n={n})"
+    with _codes(decoder) as seen, shape_errors_as_wrong_shape(_LATENT):
+        try:
+            out = run(fn, decoder, n, what=what)
+        except Failure as failure:
+            error = failure.message.split("\n  at line")[0]  # torch's words, not the learner's quoted line
+            if failure.pitfall == "raised" and ("dtype" in error or "device" in error):
+                raise Failure("sample-wrong-dtype", f"with {given}: {failure.message}") from None
+            raise
+    out = expect_tensor(out, what, (n, D))
+    if not seen:
+        raise Failure("wrong-values", f"{what} never ran the decoder: decode the codes with decoder(z).")
+    return seen[-1], out
+
+
+def _judge_codes(z):
+    z = z.double()
+    if z.min() >= 0 and z.max() < 1:
+        raise Failure("noise-not-randn-like", "the codes all lie in [0, 1): that is torch.rand, uniform; the prior "
+                                              "N(0, I) is torch.randn.")
+    mean, std = z.mean().item(), z.std().item()
+    if abs(mean) > 0.1 or abs(std - 1) > 0.1 or (z.std(0) - 1).abs().max() > 0.15:
+        raise Failure("wrong-values", f"over {len(z)} codes yours have mean {mean:.3f} and std {std:.3f}; codes "
+                      "from the prior N(0, I) have mean 0 and std 1 in every latent dimension: z = torch.randn(...), "
+                      "neither shifted nor scaled.")
+
+
+def _second_fault(fn, failure):
+    """A hard-coded latent size hides whether the decoding builds a graph: try a decoder of the size written
+    in, the course's 20, and name that second fault too."""
+    if failure.pitfall != "wrong-shape":
+        return ""
+    torch.manual_seed(41)
+    decoder = solutions.Decoder(20, H, D).eval()
+    try:
+        (_, grad_on), out = _draw(fn, decoder, B)
+    except Failure:
+        return ""
+    if out.requires_grad or grad_on:
+        return ("\nAlso, with a decoder of latent size 20 (the size your code assumes) the decoder ran with "
+                "gradients on: decode under torch.no_grad() (sample-builds-graph).")
+    return ""
+
+
+@graded("sample", beyond.sample)
+def sample(fn):
+    """Check sample(decoder, n) -> (n, D) decoded from z ~ N(0, I), fresh each call, without a graph."""
+    decoder = _decoder()
+    torch.manual_seed(0)
+    try:
+        (z, grad_on), out = _draw(fn, decoder, B)
+    except Failure as failure:
+        raise Failure(failure.pitfall, failure.message + _second_fault(fn, failure)) from None
+    if out.requires_grad or grad_on:
+        raise Failure("sample-builds-graph", "the decoder ran with gradients on" + (
+            ", and the images still carry the graph" if out.requires_grad else "") + ": decode under torch.no_grad().")
+    with torch.no_grad():
+        if not close(out, decoder(z)):
+            raise Failure("wrong-values", "the images are not the decoder's output for the codes it was given: "
+                                          "return decoder(z) as it is.")
+    (z, _), first = _draw(fn, decoder, N)
+    _judge_codes(z)
+    if torch.equal(first, _draw(fn, decoder, N)[1]):
+        raise Failure("sample-not-fresh", "two calls in a row gave the same images: each call must draw new codes.")
+    (z, _), out = _draw(fn, _decoder(torch.float64), B, "a float64 decoder")
+    if out.dtype != torch.float64 or z.dtype != torch.float64:
+        raise Failure("sample-wrong-dtype", f"with a float64 decoder the codes were {z.dtype} and the images "
+                                            f"{out.dtype}: draw z in the decoder's dtype.")
+    if torch.cuda.is_available():
+        (z, _), out = _draw(fn, _decoder().cuda(), B, "a decoder on CUDA")
+        if out.device.type != "cuda":
+            raise Failure("sample-wrong-dtype", f"with a decoder on CUDA the images came back on {out.device}.")
+    return (f"on a small decoder ({Z} latent dims, {D} outputs), sample(decoder, n) returned its (n, {D}) outputs for "
+            f"codes of size {Z} whose mean and std over {N:,} draws are within 0.1 of N(0, I)'s 0 and 1, fresh on each "
+            "call, float64 for a float64 decoder, without a graph.")

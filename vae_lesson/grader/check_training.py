@@ -1,4 +1,4 @@
-"""Checks of chapter 06's training step and sampling, judged by what they do to a real model and optimiser.
+"""Check of chapter 06's training step, judged by what it does to a real model and optimiser.
 
 train_step runs twice on a tiny VAE (D, H, Z = 12, 7, 3, a batch of 5) with plain SGD, beside the reference
 on an identical model and optimiser with the same seeds, so the sampling noise is the same. An SGD step moves
@@ -11,12 +11,10 @@ cut from it) and the optimiser's steps.
 from contextlib import contextmanager
 
 import torch
-from torch import nn
 
 import solutions
 from solutions import beyond
 
-from .compare import close, expect_tensor, shape_errors_as_wrong_shape
 from .pitfalls import loss_bugs
 from .result import graded
 from .sandbox import Failure, run
@@ -226,85 +224,3 @@ def train_step(fn):
     return (f"on a small VAE ({D} pixels, {H} hidden units, {Z} latent dims) with plain SGD, two calls in a row: each "
             "moved the weights by one step on its batch's gradient of MSE (sum) + KL (sum), the previous call's "
             "gradient cleared, in training mode, and returned the loss before the step as a float.")
-
-
-# ---------------------------------------------------------------- sample
-
-N = 2000  # codes for the statistics; n, D and Z all differ, so a swapped size shows as a wrong shape
-_LATENT = (f"z must have the decoder's latent size, the in_features of its first nn.Linear (here {Z}), "
-           "not a size written into the code:\n")
-
-
-def _decoder(dtype=torch.float32):
-    torch.manual_seed(41)
-    return solutions.Decoder(Z, H, D).to(dtype).eval()  # as chapter 06 samples: after model.eval()
-
-
-@contextmanager
-def _codes(decoder):
-    """Capture what reaches the decoder's first nn.Linear (the codes z), and whether gradients were on."""
-    first, seen = next(m for m in decoder.modules() if isinstance(m, nn.Linear)), []
-    handle = first.register_forward_pre_hook(
-        lambda m, args: seen.append((args[0].detach().clone(), torch.is_grad_enabled())))
-    try:
-        yield seen
-    finally:
-        handle.remove()
-
-
-def _draw(fn, decoder, n, given="a float32 decoder on the CPU"):
-    what = f"sample(decoder, n={n})"
-    with _codes(decoder) as seen, shape_errors_as_wrong_shape(_LATENT):
-        try:
-            out = run(fn, decoder, n, what=what)
-        except Failure as failure:
-            error = failure.message.split("\n  at line")[0]  # torch's words, not the learner's quoted line
-            if failure.pitfall == "raised" and ("dtype" in error or "device" in error):
-                raise Failure("sample-wrong-dtype", f"with {given}: {failure.message}") from None
-            raise
-    out = expect_tensor(out, what, (n, D))
-    if not seen:
-        raise Failure("wrong-values", f"{what} never ran the decoder: decode the codes with decoder(z).")
-    return seen[-1], out
-
-
-def _judge_codes(z):
-    z = z.double()
-    if z.min() >= 0 and z.max() < 1:
-        raise Failure("noise-not-randn-like", "the codes all lie in [0, 1): that is torch.rand, uniform; the prior "
-                                              "N(0, I) is torch.randn.")
-    mean, std = z.mean().item(), z.std().item()
-    if abs(mean) > 0.1 or abs(std - 1) > 0.1 or (z.std(0) - 1).abs().max() > 0.15:
-        raise Failure("wrong-values", f"over {len(z)} codes yours have mean {mean:.3f} and std {std:.3f}; codes "
-                      "from the prior N(0, I) have mean 0 and std 1 in every latent dimension: z = torch.randn(...), "
-                      "neither shifted nor scaled.")
-
-
-@graded("sample", beyond.sample)
-def sample(fn):
-    """Check sample(decoder, n) -> (n, D) decoded from z ~ N(0, I), fresh each call, without a graph."""
-    decoder = _decoder()
-    torch.manual_seed(0)
-    (z, grad_on), out = _draw(fn, decoder, B)
-    if out.requires_grad or grad_on:
-        raise Failure("sample-builds-graph", "the decoder ran with gradients on" + (
-            ", and the images still carry the graph" if out.requires_grad else "") + ": decode under torch.no_grad().")
-    with torch.no_grad():
-        if not close(out, decoder(z)):
-            raise Failure("wrong-values", "the images are not the decoder's output for the codes it was given: "
-                                          "return decoder(z) as it is.")
-    (z, _), first = _draw(fn, decoder, N)
-    _judge_codes(z)
-    if torch.equal(first, _draw(fn, decoder, N)[1]):
-        raise Failure("sample-not-fresh", "two calls in a row gave the same images: each call must draw new codes.")
-    (z, _), out = _draw(fn, _decoder(torch.float64), B, "a float64 decoder")
-    if out.dtype != torch.float64 or z.dtype != torch.float64:
-        raise Failure("sample-wrong-dtype", f"with a float64 decoder the codes were {z.dtype} and the images "
-                                            f"{out.dtype}: draw z in the decoder's dtype.")
-    if torch.cuda.is_available():
-        (z, _), out = _draw(fn, _decoder().cuda(), B, "a decoder on CUDA")
-        if out.device.type != "cuda":
-            raise Failure("sample-wrong-dtype", f"with a decoder on CUDA the images came back on {out.device}.")
-    return (f"on a small decoder ({Z} latent dims, {D} outputs), sample(decoder, n) returned its (n, {D}) outputs for "
-            f"codes of size {Z} whose mean and std over {N:,} draws are within 0.1 of N(0, I)'s 0 and 1, fresh on each "
-            "call, float64 for a float64 decoder, without a graph.")

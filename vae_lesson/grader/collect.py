@@ -68,7 +68,8 @@ def match(name, paths, chapters, pattern, root):
                 unused.append(path)
         else:
             claimed.setdefault(notebook, []).append(path)
-    for notebook, paths_for in claimed.items():
+    for notebook in (nb for nb in chapters if nb in claimed):
+        paths_for = claimed[notebook]
         # The course's own name first, then the least nested, then the newest (a resubmission), then by name.
         ranked = sorted(paths_for, key=lambda p: (p.name != notebook, len(p.relative_to(root).parts),
                                                   -p.stat().st_mtime, p.name))
@@ -82,7 +83,6 @@ def match(name, paths, chapters, pattern, root):
     if unused:
         shown = ", ".join(str(p.relative_to(root)) for p in unused)
         submission.notes.append(f"not a notebook of the course by its name, not used: {shown}")
-    submission.notebooks = {nb: submission.notebooks[nb] for nb in chapters if nb in submission.notebooks}
     return submission
 
 
@@ -103,15 +103,16 @@ def _check_paths(paths):
         raise BadInput("give one folder: a learner's (holding notebooks) or a class's (one subfolder per learner)")
 
 
-def find_learners(paths, chapters, pattern=DEFAULT_PATTERN):
-    """([Submission], is a class, folders whose files must stay untouched, notes on the class as a whole)."""
+def find_learners(paths, chapters, pattern=DEFAULT_PATTERN, single=False):
+    """([Submission], is a class, folders whose files must stay untouched, notes on the class as a whole).
+    `single`: the folder is one learner's, whatever it holds (as Gradescope's submission folder is)."""
     paths, pattern = [Path(p) for p in paths], compile_pattern(pattern)
     _check_paths(paths)
     if paths[0].is_file():
         root = paths[0].resolve().parent
         return [match(root.name, [p.resolve() for p in paths], chapters, pattern, root)], False, [root], []
     root = paths[0]
-    if any(root.glob("*.ipynb")) or _one_nested_notebooks_folder(root):
+    if single or any(root.glob("*.ipynb")) or _one_nested_notebooks_folder(root):
         return [match(root.resolve().name, _candidates(root), chapters, pattern, root)], False, [root], []
     subfolders = [d for d in sorted(root.iterdir()) if d.is_dir() and d.name not in SKIPPED_FOLDERS]
     skipped = [d.name for d in subfolders if d.name.startswith((".", "_"))]

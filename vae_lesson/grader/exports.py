@@ -58,6 +58,11 @@ def write_gradescope(path, learner, stamp_line):
     path.write_text(json.dumps(gradescope_results(learner, stamp_line), indent=2) + "\n", encoding="utf-8")
 
 
+def write_gradescope_error(path, message):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"score": 0, "output": message, "tests": []}, indent=2) + "\n", encoding="utf-8")
+
+
 LMS_COLUMNS = {  # the identifying columns each LMS's grade import reads, then the grade
     "canvas": ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"],
     "moodle": ["ID number", "Email address", "Full name"],
