@@ -67,6 +67,8 @@ def grade(submissions, whole_course, time_limit=30.0, parallel=2, chapters=None)
             if job:
                 verdicts, note = next(graded)
                 note = note and f"{chapter.notebook}: {note}"
+                learner.notes += [f"{chapter.notebook}: {s['exercise']}: {s['note']}" for s in job["steps"]
+                                  if s.get("note")]
             points = {ex.name: ex.points for ex in chapter.exercises}
             learner.results += [Result(chapter.notebook, v["exercise"], v["passed"], v["pitfall"], v["message"],
                                        points[v["exercise"]], v["explanation"]) for v in verdicts]

@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 from . import REPO_ROOT
+from .grader.exports import course_version
 
 SETUP = """#!/usr/bin/env bash
 # Gradescope runs this once when the autograder is built.
@@ -53,6 +54,7 @@ def build(path):
             info = zipfile.ZipInfo(name)
             info.external_attr = 0o755 << 16  # executable
             archive.writestr(info, text)
+        archive.writestr("COURSE_VERSION", course_version() + "\n")  # no git in the autograder's copy
         for name in tracked_files():
             archive.write(REPO_ROOT / name, name)
 

@@ -82,8 +82,8 @@ class Judge:
                                               else self.references[step["exercise"]])  # as the check cell does
 
     def explained(self, result, step):
-        """The verdict, with a word on where the answer was found and on helpers defined in cells not run."""
-        extra = [step["note"]] if step.get("note") else []
+        """The verdict, with a word on helpers defined in cells that grading does not run."""
+        extra = []
         undefined = UNDEFINED.search(result["message"])
         cell = undefined and self.job.get("elsewhere", {}).get(undefined.group(1))
         if cell:
