@@ -10,10 +10,13 @@ result         the verdict a check returns, shown in the notebook
 
 The grading command (python -m vae_lesson.grade) uses:
 chapters       what grading runs of a notebook, read from its source in solutions/
+collect        which of a learner's files is which chapter (LMS names, copies, a nested folder)
+config         the instructor's points, rubric, assignments, overrides and roster
 supervisor     starts the worker, and starts another if learner code kills it
 worker         imports torch once, forks one child per learner notebook, with a time limit
 child          in that child: the learner's exercise cells, then the grader's own checks
 integrity      the reference handed in, and learner code that changes the grader
 gradebook      the results as a table, a CSV, feedback files, JSON
+exports        the stamp, Gradescope's results.json, an LMS import, the class report, written answers
 classroom      generated learners for the tests and the benchmark
 """
