@@ -221,3 +221,10 @@ def test_bad_options_are_refused_in_one_line(tmp_path, capsys):
     assert "could not be graded" in json.loads(results.read_text())["output"]
     errors = capsys.readouterr().err.strip().splitlines()
     assert len(errors) == 3 and all(e.startswith("error: ") for e in errors)
+
+
+def test_grading_off_linux_stops_with_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.delattr(os, "pidfd_open", raising=False)  # as on macOS
+    _touch(tmp_path / "ada" / KL, (REPO_ROOT / "notebooks" / KL).read_text())
+    assert grade.main([str(tmp_path / "ada")]) == 2
+    assert capsys.readouterr().err.startswith("error: the grading command needs Linux")
