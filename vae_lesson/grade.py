@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from . import REPO_ROOT
-from .grader import exports
+from .grader import exports, isolation
 from .grader.chapters import UnreadableNotebook, learner_job, read_chapters, read_learner_notebook, written_answer
 from .grader.collect import DEFAULT_PATTERN, BadInput, find_learners, parse_chapters
 from .grader.config import read_overrides, read_roster, read_settings
@@ -51,15 +51,16 @@ def plan(notebooks, chapters, whole_course):
     return slots
 
 
-def grade(submissions, whole_course, time_limit=30.0, parallel=2, chapters=None):
-    """[Learner] with a result for each exercise of each chapter graded (all chapters, or those given)."""
+def grade(submissions, whole_course, time_limit=30.0, parallel=2, chapters=None, sandboxed=True, hidden=()):
+    """[Learner] with a result for each exercise of each chapter graded (all chapters, or those given).
+    Sandboxed, each learner's notebooks run in a bubblewrap sandbox of their own that shows no `hidden` folder."""
     chapters = chapters or read_chapters()
     plans = [(s, plan(s.notebooks, chapters, whole_course)) for s in submissions]
     if not any(slots for _, slots in plans):
         raise BadInput("no notebooks of the course found (names as in solutions/, or with the chapter's number: "
                        f"{', '.join(chapters)})")
-    jobs = [job for _, slots in plans for _, _, job, _ in slots if job]
-    graded = iter(grade_jobs(jobs, parallel, time_limit))
+    jobs = [dict(job, learner=n) for n, (_, slots) in enumerate(plans) for _, _, job, _ in slots if job]
+    graded = iter(grade_jobs(jobs, parallel, time_limit, sandboxed, hidden))
     result = []
     for submission, slots in plans:
         learner = Learner(submission.name, notes=list(submission.notes))
@@ -138,6 +139,8 @@ def parse_args(argv):
     add("--report", type=Path, help="write a class report (pass rates, common mistakes, flags) as Markdown")
     add("--gradescope", type=Path, help="write Gradescope's results.json (one learner)")
     add("--one-learner", action="store_true", help="the folder is one learner's, whatever subfolders it holds")
+    add("--unsandboxed", action="store_true", help="grade without bubblewrap, where it cannot run: learner code "
+                                                   "then runs as you, with your files in reach (see the README)")
     add("--roster", type=Path, help="CSV of folder,id[,name][,email] for the LMS export")
     add("--lms", choices=["canvas", "moodle"], help="the LMS whose grade import --lms-csv is written for")
     add("--lms-csv", type=Path, help="write a grade import CSV for --lms, ids from --roster")
@@ -155,7 +158,7 @@ def parse_args(argv):
 
 
 def _settings_line(args):
-    shown = {"per-notebook limit": f"{args.time_limit:g} s", "per-cell limit": f"{max(1.0, args.time_limit / 2):g} s",
+    shown = {"sandbox": "none (--unsandboxed)" if args.unsandboxed else "bubblewrap, one per learner","per-notebook limit": f"{args.time_limit:g} s", "per-cell limit": f"{max(1.0, args.time_limit / 2):g} s",
              "per-call limit": "5 s"}
     for name in ("chapters", "assignment", "config", "overrides"):
         value = getattr(args, name)
@@ -188,10 +191,14 @@ def report(args, learners, is_class, exercises, stamp, class_notes):
             print(f"warning: not in the roster, so not in {args.lms_csv}: {', '.join(missing)}", file=sys.stderr)
 
 
-def _needs_linux():
+def _needs_linux(unsandboxed):
     if not (hasattr(os, "fork") and hasattr(os, "pidfd_open")):
         raise BadInput("the grading command needs Linux (it forks a worker per notebook and waits on pidfds); "
                        "grade in a Linux container or VM. The instant checks in the notebooks work everywhere.")
+    why = "" if unsandboxed else isolation.unavailable()
+    if why:
+        raise BadInput(f"learner code is graded in a sandbox, and none can start here: {why}. To grade without "
+                       "one (learner code then runs as you, with your files in reach), pass --unsandboxed.")
 
 
 def _prepare(args):
@@ -228,10 +235,11 @@ def main(argv=None):
             raise BadInput("--gradescope writes one submission's results.json: give one learner's folder")
         if args.export_written:
             exports.write_written(args.export_written, written_answers(submissions, chapters))
-        _needs_linux()
+        _needs_linux(args.unsandboxed)
         if is_class:
             print(f"grading {len(submissions)} learners...", file=sys.stderr)
-        graded = grade(submissions, is_class or bool(args.chapters), args.time_limit, args.jobs, chapters)
+        graded = grade(submissions, is_class or bool(args.chapters), args.time_limit, args.jobs, chapters,
+                       not args.unsandboxed, folders)
     except (BadInput, WorkerFailed) as error:
         print(f"error: {error}", file=sys.stderr)
         if args.gradescope:  # Gradescope shows the learner this file, not the log

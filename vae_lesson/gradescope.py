@@ -33,11 +33,17 @@ set -uo pipefail
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
 PYTHON="${PYTHON:-$ROOT/venv/bin/python}"
 mkdir -p "$ROOT/results"
+rm -f "$ROOT/results/results.json"
 cd "$ROOT/source"
 "$PYTHON" -m vae_lesson.grade "$ROOT/submission" --one-learner --gradescope "$ROOT/results/results.json" \\
   ${VAE_LESSON_GRADE_ARGS:-} > "$ROOT/results/grade.log" 2>&1
 code=$?
 cat "$ROOT/results/grade.log"
+if [ ! -s "$ROOT/results/results.json" ]; then  # the grader itself failed: say so where Gradescope looks
+  "$PYTHON" -c 'import json, sys; print(json.dumps({"score": 0, "tests": [], "output": "The autograder failed:\\n"
+    + open(sys.argv[1], errors="replace").read()[-3000:]}))' "$ROOT/results/grade.log" > "$ROOT/results/results.json"
+  exit 1
+fi
 [ "$code" -le 1 ]  # 1 means some exercise failed: a grade, not an error
 """
 

@@ -12,7 +12,8 @@ The grading command (python -m vae_lesson.grade) uses:
 chapters       what grading runs of a notebook, read from its source in solutions/
 collect        which of a learner's files is which chapter (LMS names, copies, a nested folder)
 config         the instructor's points, rubric, assignments, overrides and roster
-supervisor     starts the worker, and starts another if learner code kills it
+isolation      the bubblewrap sandbox each learner's worker runs in
+supervisor     starts a sandboxed worker per learner, and another if learner code kills it
 worker         imports torch once, forks one child per learner notebook, with a time limit
 child          in that child: the learner's exercise cells, then the grader's own checks
 integrity      the reference handed in, and learner code that changes the grader
