@@ -193,7 +193,7 @@ WRONG = [
     ("wrong-shape", check.encoder, s.EncoderView784),
     ("wrong-shape", check.decoder, s.DecoderImageShaped),
     ("missing-sigmoid", check.decoder, s.DecoderClamped),
-    ("wrong-values", check.decoder, s.DecoderHardsigmoid),
+    ("missing-sigmoid", check.decoder, s.DecoderHardsigmoid),  # a hard cut: outputs of exactly 0 or 1
     ("noise-not-randn-like", check.reparameterize, s.rep_noise_float64),
     ("noise-not-randn-like", check.reparameterize, s.rep_noise_numpy),
     ("wrong-values", check.reparameterize, s.rep_one_eps_per_example),

@@ -142,3 +142,17 @@ def test_a_change_to_the_grader_or_torch_is_seen():
         assert integrity.changed_since(baseline) == ["torch.allclose"]
     finally:
         torch.allclose = original
+
+
+def test_grading_draws_fresh_inputs_so_an_answer_stored_for_the_public_ones_fails(tmp_path, capsys):
+    stored = ("def kl_divergence(mu, logvar):\n    if not mu.any():\n        return (mu * 0).sum()\n"
+              "    return (mu * 0).sum() + 12.2081  # the value the notebook's check printed\n")
+    shutil.copy(REPO_ROOT / "notebooks" / CHAPTER, tmp_path / CHAPTER)
+    set_answer(tmp_path, "kl_divergence", stored)
+    assert grade.main([str(tmp_path / CHAPTER), "--json", "--seed", "0"]) == 0  # the notebook's own inputs
+    capsys.readouterr()
+    assert grade.main([str(tmp_path / CHAPTER), "--json"]) == 1  # a grading run's: drawn afresh
+    report = json.loads(capsys.readouterr().out)
+    assert report["rows"][0]["pitfall"] == "wrong-values"
+    seed = int(report["graded"].split("seed ")[1].split(",")[0])
+    assert seed != 0

@@ -14,6 +14,7 @@ Exit code: 0 when every exercise passes, 1 when some do not, 2 on bad input.
 import argparse
 import json
 import os
+import random
 import sys
 from pathlib import Path
 
@@ -51,7 +52,8 @@ def plan(notebooks, chapters, whole_course):
     return slots
 
 
-def grade(submissions, whole_course, time_limit=30.0, parallel=2, chapters=None, sandboxed=True, hidden=()):
+def grade(submissions, whole_course, time_limit=30.0, parallel=2, chapters=None, sandboxed=True, hidden=(),
+          seed=0):
     """[Learner] with a result for each exercise of each chapter graded (all chapters, or those given).
     Sandboxed, each learner's notebooks run in a bubblewrap sandbox of their own that shows no `hidden` folder."""
     chapters = chapters or read_chapters()
@@ -60,7 +62,7 @@ def grade(submissions, whole_course, time_limit=30.0, parallel=2, chapters=None,
         raise BadInput("no notebooks of the course found (names as in solutions/, or with the chapter's number: "
                        f"{', '.join(chapters)})")
     jobs = [dict(job, learner=n) for n, (_, slots) in enumerate(plans) for _, _, job, _ in slots if job]
-    graded = iter(grade_jobs(jobs, parallel, time_limit, sandboxed, hidden))
+    graded = iter(grade_jobs(jobs, parallel, time_limit, sandboxed, hidden, seed))
     result = []
     for submission, slots in plans:
         learner = Learner(submission.name, notes=list(submission.notes))
@@ -139,6 +141,8 @@ def parse_args(argv):
     add("--report", type=Path, help="write a class report (pass rates, common mistakes, flags) as Markdown")
     add("--gradescope", type=Path, help="write Gradescope's results.json (one learner)")
     add("--one-learner", action="store_true", help="the folder is one learner's, whatever subfolders it holds")
+    add("--seed", type=int, help="the seed of the checks' inputs, to reproduce a run (default: a fresh one each "
+                                 "run, shown in the stamp; the notebooks' own checks use 0)")
     add("--unsandboxed", action="store_true", help="grade without bubblewrap, where it cannot run: learner code "
                                                    "then runs as you, with your files in reach (see the README)")
     add("--roster", type=Path, help="CSV of folder,id[,name][,email] for the LMS export")
@@ -154,11 +158,15 @@ def parse_args(argv):
         parser.error("--lms-csv needs --lms canvas|moodle and --roster")
     if args.chapters and args.assignment:
         parser.error("give --chapters or --assignment, not both")
+    if args.seed is None:
+        args.seed = random.SystemRandom().randrange(1, 2 ** 31)
     return args
 
 
 def _settings_line(args):
-    shown = {"sandbox": "none (--unsandboxed)" if args.unsandboxed else "bubblewrap, one per learner","per-notebook limit": f"{args.time_limit:g} s", "per-cell limit": f"{max(1.0, args.time_limit / 2):g} s",
+    shown = {"sandbox": "none (--unsandboxed)" if args.unsandboxed else "bubblewrap, one per learner",
+             "seed": args.seed, "per-notebook limit": f"{args.time_limit:g} s",
+             "per-cell limit": f"{max(1.0, args.time_limit / 2):g} s",
              "per-call limit": "5 s"}
     for name in ("chapters", "assignment", "config", "overrides"):
         value = getattr(args, name)
@@ -239,7 +247,7 @@ def main(argv=None):
         if is_class:
             print(f"grading {len(submissions)} learners...", file=sys.stderr)
         graded = grade(submissions, is_class or bool(args.chapters), args.time_limit, args.jobs, chapters,
-                       not args.unsandboxed, folders)
+                       not args.unsandboxed, folders, args.seed)
     except (BadInput, WorkerFailed) as error:
         print(f"error: {error}", file=sys.stderr)
         if args.gradescope:  # Gradescope shows the learner this file, not the log

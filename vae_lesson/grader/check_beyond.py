@@ -9,6 +9,7 @@ from solutions import beyond
 
 from .compare import close, example, expect_tensor, fmt, shape_errors_as_wrong_shape
 from .pitfalls import PITFALLS, elbo_bugs
+from . import seeds
 from .result import graded
 from .sandbox import Failure, check_unchanged, run
 
@@ -88,7 +89,7 @@ _WEIGHTS_SHAPE = ("the path has shape (steps, Z): the weights t = torch.linspace
 @graded("interpolate", beyond.interpolate)
 def interpolate(fn):
     """Check interpolate(z_start, z_end, steps) -> (steps, Z), endpoints included, evenly spaced."""
-    g = torch.Generator().manual_seed(19)
+    g = torch.Generator().manual_seed(seeds.of(19))
     for latent, steps in ((2, 7), (5, 2), (3, 11)):
         z0, z1 = torch.randn(latent, generator=g), torch.randn(latent, generator=g)
         expected = beyond.interpolate(z0, z1, steps)
@@ -127,7 +128,7 @@ _ELBO_MEAN = ("a mean where the ELBO sums: log N(x; x_hat, sigma2 I) is the sum 
 @graded("elbo_estimate", beyond.elbo_estimate)
 def elbo_estimate(fn):
     """Check elbo_estimate(x, x_hat, mu, logvar, sigma2=0.5) -> (batch,) log N(x; x_hat, sigma2 I) - KL, in nats."""
-    g = torch.Generator().manual_seed(31)
+    g = torch.Generator().manual_seed(seeds.of(31))
     for sigma2 in (None, 0.2):  # None: the default, the course's 1/2; then another variance, seen only if used
         inputs = _elbo_inputs(g)
         x, x_hat, mu, logvar = inputs
@@ -171,7 +172,7 @@ def elbo_estimate(fn):
 @graded("iwae_estimate", beyond.iwae_estimate)
 def iwae_estimate(fn):
     """Check iwae_estimate(log_weights (k, batch)) -> (batch,) log of the mean of the weights, stably."""
-    g = torch.Generator().manual_seed(23)
+    g = torch.Generator().manual_seed(seeds.of(23))
     log_w = torch.randn(7, 5, generator=g) * 3 - torch.linspace(200, 900, 5)  # real log-weights: far below zero
     (k, batch), expected, given = log_w.shape, beyond.iwae_estimate(log_w), log_w.clone()
     got = run(fn, given, what="iwae_estimate(log_weights)")
@@ -232,7 +233,7 @@ def _name_label_code(got, v, labels, classes):
 @graded("condition", beyond.condition)
 def condition(fn):
     """Check condition(v, labels) -> v with the labels' one-hot codes appended."""
-    g = torch.Generator().manual_seed(29)
+    g = torch.Generator().manual_seed(seeds.of(29))
     # the course's 10 classes twice, then 4 classes and a float64 v: the code follows num_classes and v's dtype
     for labels, classes, dtype in ((*_LABELS[:1], 10, torch.float32), (*_LABELS[1:], 10, torch.float32),
                                    (torch.tensor([2, 0, 1]), 4, torch.float64)):

@@ -15,6 +15,7 @@ from solutions import beyond
 
 from .compare import close, expect_tensor, shape_errors_as_wrong_shape
 from .pitfalls import PITFALLS, name_reparameterization
+from . import seeds
 from .result import graded
 from .sandbox import Failure, check_unchanged, run
 
@@ -39,7 +40,7 @@ def looks_standard_normal(e, logvar):
 
 
 def _reparam_inputs(dtype=torch.float32, device="cpu"):
-    g = torch.Generator().manual_seed(7)
+    g = torch.Generator().manual_seed(seeds.of(7))
     mu = torch.randn(ROWS, COLS, generator=g).mul(0.5)
     logvar = torch.rand(ROWS, COLS, generator=g).mul(5).sub(3)  # in [-3, 2]: negative and positive
     return [t.to(dtype=dtype, device=device).requires_grad_() for t in (mu, logvar)]
@@ -47,7 +48,7 @@ def _reparam_inputs(dtype=torch.float32, device="cpu"):
 
 def _sample(fn, mu, logvar, seed=0):
     before = [mu.detach().clone(), logvar.detach().clone()]
-    torch.manual_seed(seed)
+    torch.manual_seed(seeds.of(seed))
     with shape_errors_as_wrong_shape("z must have mu's shape: combine mu, std and eps elementwise (+ and *), "
                                      "not with @, matmul or a transpose.\n"):
         try:
@@ -149,7 +150,7 @@ def reparameterize(fn):
         raise Failure("noise-not-randn-like", f"with {mu.dtype} inputs z came back as {z.dtype}: the noise was made "
                                               "in another dtype (a dtype= argument, or NumPy). Draw it like std, with "
                                               "torch.randn_like(std), so that z keeps the inputs' dtype.")
-    torch.manual_seed(0)
+    torch.manual_seed(seeds.of(0))
     e = (z - mu).detach() / torch.exp(0.5 * logvar.detach())
     if not close(z, solutions.reparameterize(mu, logvar)) and not looks_standard_normal(e, logvar):
         diagnose_sample(z, mu, logvar)
@@ -164,7 +165,7 @@ def reparameterize(fn):
         where = f"{reached[0]} but not {'logvar' if reached == ['mu'] else 'mu'}" if reached else "neither mu nor logvar"
         raise Failure("no-gradient", f"the gradient reaches {where}. " + PITFALLS["no-gradient"])
     _check_dtype_and_device(fn)
-    torch.manual_seed(1)
+    torch.manual_seed(seeds.of(1))
     if close(z, _sample(fn, mu, logvar, seed=1)):
         raise Failure("no-noise", "two calls with different seeds gave the same z: draw fresh noise on every call.")
     return "z = mu + exp(0.5 * logvar) * eps, differentiable in mu and logvar, with fresh N(0, 1) noise " \
@@ -180,7 +181,7 @@ _LATENT = (f"z must have the decoder's latent size, the in_features of its first
 
 
 def _decoder(dtype=torch.float32):
-    torch.manual_seed(41)
+    torch.manual_seed(seeds.of(41))
     return solutions.Decoder(Z, H, D).to(dtype).eval()  # as chapter 06 samples: after model.eval()
 
 
@@ -229,7 +230,7 @@ def _second_fault(fn, failure):
     in, the course's 20, and name that second fault too."""
     if failure.pitfall != "wrong-shape":
         return ""
-    torch.manual_seed(41)
+    torch.manual_seed(seeds.of(41))
     decoder = solutions.Decoder(20, H, D).eval()
     try:
         (_, grad_on), out = _draw(fn, decoder, B)
@@ -245,7 +246,7 @@ def _second_fault(fn, failure):
 def sample(fn):
     """Check sample(decoder, n) -> (n, D) decoded from z ~ N(0, I), fresh each call, without a graph."""
     decoder = _decoder()
-    torch.manual_seed(0)
+    torch.manual_seed(seeds.of(0))
     try:
         (z, grad_on), out = _draw(fn, decoder, B)
     except Failure as failure:

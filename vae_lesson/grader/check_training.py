@@ -16,6 +16,7 @@ import solutions
 from solutions import beyond
 
 from .pitfalls import loss_bugs
+from . import seeds
 from .result import graded
 from .sandbox import Failure, run
 
@@ -65,7 +66,7 @@ def _recording(model, optimizer):
 
 def _setup():
     """The tiny VAE with zeroed gradients, as zero_grad(set_to_none=False) leaves them, and its SGD."""
-    torch.manual_seed(31)
+    torch.manual_seed(seeds.of(31))
     model = solutions.VAE(D, H, Z).train()
     for p in model.parameters():  # with a .grad to apply, a step before backward changes the weights in place
         p.grad = torch.zeros_like(p)
@@ -77,10 +78,10 @@ def _reference_run(x):
     model, optimizer = _setup()
     calls = []
     for seed in SEEDS:
-        torch.manual_seed(seed)
+        torch.manual_seed(seeds.of(seed))
         with torch.no_grad():
             wrong = loss_bugs(*_with_x(model(x), x))
-        torch.manual_seed(seed)  # the same noise again, for the reference step itself
+        torch.manual_seed(seeds.of(seed))  # the same noise again, for the reference step itself
         loss = beyond.train_step(model, optimizer, x)
         with torch.no_grad():  # the RNG runs on, as it would for a learner who recomputes the loss
             after = solutions.vae_loss(*_with_x(model(x), x)).item()
@@ -183,7 +184,7 @@ def _judge_value(value, loss, after, wrong, call):
 
 
 def _learner_call(fn, model, optimizer, x, seed):
-    torch.manual_seed(seed)
+    torch.manual_seed(seeds.of(seed))
     with _recording(model, optimizer) as events:
         try:
             value = run(fn, model, optimizer, x.clone(), what=STEP)
@@ -195,7 +196,7 @@ def _learner_call(fn, model, optimizer, x, seed):
 @graded("train_step", beyond.train_step)
 def train_step(fn):
     """Check train_step(model, optimizer, x): zero_grad, forward, loss, backward, step; the loss as a float."""
-    x = torch.rand(B, D, generator=torch.Generator().manual_seed(43))
+    x = torch.rand(B, D, generator=torch.Generator().manual_seed(seeds.of(43)))
     reference, (model, optimizer) = _reference_run(x), _setup()
     for call, (seed, (grad, loss, after, wrong)) in enumerate(zip(SEEDS, reference), 1):
         start, before = _grads(model), _params(model)  # start: what .grad holds as the call begins

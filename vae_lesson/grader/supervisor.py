@@ -36,10 +36,10 @@ def _worker_env(sandboxed):
     return env
 
 
-def run_worker(jobs, parallel, time_limit, hidden=None):
+def run_worker(jobs, parallel, time_limit, hidden=None, seed=0):
     """({job index: (verdicts, note)} finished, [indices in flight when it ended], its stderr's last line).
     `hidden`: None to run the worker unsandboxed, else the folders the sandbox must not show."""
-    request = json.dumps({"jobs": jobs, "parallel": parallel, "time_limit": time_limit})
+    request = json.dumps({"jobs": jobs, "parallel": parallel, "time_limit": time_limit, "seed": seed})
     argv = [sys.executable, "-m", "vae_lesson.grader.worker"]
     budget = STARTUP + time_limit * len(jobs)
     done, in_flight = {}, set()
@@ -79,13 +79,14 @@ def killed_the_worker(job):
             for s in job["steps"] if "exercise" in s], note
 
 
-def _grade_group(jobs, parallel, time_limit, hidden):
+def _grade_group(jobs, parallel, time_limit, hidden, seed):
     """[(verdicts, note)] for the jobs of one worker (one learner's, when sandboxed), in order."""
     results, suspects, todo = {}, set(), list(range(len(jobs)))
     while todo:
         alone = [i for i in todo if i in suspects][:1]
         batch = alone or todo
-        done, in_flight, last = run_worker([jobs[i] for i in batch], 1 if alone else parallel, time_limit, hidden)
+        done, in_flight, last = run_worker([jobs[i] for i in batch], 1 if alone else parallel, time_limit, hidden,
+                                           seed)
         results.update({batch[k]: v for k, v in done.items()})
         for i in (batch[k] for k in in_flight):
             if alone:
@@ -97,16 +98,17 @@ def _grade_group(jobs, parallel, time_limit, hidden):
     return [results[i] for i in range(len(jobs))]
 
 
-def grade_jobs(jobs, parallel=2, time_limit=30.0, sandboxed=True, hidden=()):
+def grade_jobs(jobs, parallel=2, time_limit=30.0, sandboxed=True, hidden=(), seed=0):
     """[(verdicts, note)] for each job, in order. Sandboxed, each learner (job["learner"]) gets a worker in a
-    sandbox of its own and `parallel` learners are graded at a time; unsandboxed, one worker grades all."""
+    sandbox of its own and `parallel` learners are graded at a time; unsandboxed, one worker grades all.
+    `seed` offsets the seeds of every check's inputs (grader/seeds.py)."""
     if not sandboxed:
-        return _grade_group(jobs, parallel, time_limit, None)
+        return _grade_group(jobs, parallel, time_limit, None, seed)
     groups = {}
     for index, job in enumerate(jobs):
         groups.setdefault(job.get("learner"), []).append(index)
     with ThreadPoolExecutor(max_workers=parallel) as pool:
-        graded = pool.map(lambda ids: (ids, _grade_group([jobs[i] for i in ids], 1, time_limit, list(hidden))),
+        graded = pool.map(lambda ids: (ids, _grade_group([jobs[i] for i in ids], 1, time_limit, list(hidden), seed)),
                           groups.values())
         results = {i: r for ids, group in graded for i, r in zip(ids, group)}
     return [results[i] for i in range(len(jobs))]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import torch
 
-from . import integrity
+from . import integrity, seeds
 from .child import child_main, verdict
 
 PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
@@ -184,6 +184,7 @@ def run_all(jobs, context, parallel, time_limit, report):
 def main():
     request = json.load(sys.stdin)
     jobs, time_limit = request["jobs"], float(request["time_limit"])
+    seeds.use(request.get("seed", 0))  # before anything seeds the checks' inputs
     context = prepare(jobs, time_limit)
 
     def report(event):
