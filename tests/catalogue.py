@@ -9,12 +9,13 @@ import torch
 import solutions
 from solutions import beyond
 from tests import (submissions_beyond, submissions_chapters_09_11, submissions_elbo, submissions_functions,
-                   submissions_losses, submissions_modules, submissions_sample, submissions_training,
+                   submissions_gradients, submissions_losses, submissions_modules, submissions_sample, submissions_training,
                    submissions_training_values)
 from vae_lesson import check
 
 # Every submission under one name: s.<submission>.
 s = SimpleNamespace(**{k: v for m in (submissions_modules, submissions_functions, submissions_losses, submissions_beyond,
+                                      submissions_gradients,
                                       submissions_chapters_09_11, submissions_elbo, submissions_training,
                                       submissions_training_values, submissions_sample)
                        for k, v in vars(m).items()})
@@ -64,11 +65,24 @@ CORRECT = [
     (check.train_step, beyond.train_step), (check.train_step, s.ts_set_to_none_inline),
     (check.train_step, s.ts_model_zero_grad), (check.train_step, s.ts_zero_at_end),
     (check.train_step, s.ts_explicit_sums),
+    (check.encoder, s.EncoderInPlaceRelu), (check.decoder, s.DecoderClonesZ), (check.vae_loss, s.loss_target_detached),
     (check.sample, beyond.sample), (check.sample, s.samp_randn_explicit), (check.sample, s.samp_inference_mode),
     (check.sample, s.samp_normal), (check.sample, s.samp_normal_), (check.sample, s.samp_eval_to),
 ]
 
 WRONG = [
+    ("gradient-blocked", check.encoder, s.EncoderLogvarDetached),
+    ("gradient-blocked", check.encoder, s.EncoderHiddenNoGrad),
+    ("gradient-blocked", check.encoder, s.EncoderHiddenData),
+    ("gradient-blocked", check.decoder, s.DecoderDetachesZ),
+    ("gradient-blocked", check.decoder, s.DecoderOutputDetached),
+    ("gradient-blocked", check.decoder, s.DecoderHiddenNoGrad),
+    ("gradient-blocked", check.kl_divergence, s.kl_mu_detached),
+    ("gradient-blocked", check.kl_divergence, s.kl_variance_through_numpy),
+    ("gradient-blocked", check.vae_loss, s.loss_x_hat_detached),
+    ("gradient-blocked", check.vae_loss, s.loss_latents_detached),
+    ("gradient-blocked", check.elbo_estimate, s.elbo_logvar_detached),
+    ("gradient-blocked", check.elbo_estimate, s.elbo_under_no_grad),
     ("logvar-as-variance", check.encoder, s._encoder_with(lambda lv: lv.exp())),
     ("logvar-as-variance", check.encoder, s._encoder_with(lambda lv: (0.5 * lv).exp())),
     ("logvar-as-variance", check.encoder, s._encoder_with(torch.relu)),

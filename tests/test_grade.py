@@ -145,8 +145,9 @@ def test_a_change_to_the_grader_or_torch_is_seen():
 
 
 def test_grading_draws_fresh_inputs_so_an_answer_stored_for_the_public_ones_fails(tmp_path, capsys):
-    stored = ("def kl_divergence(mu, logvar):\n    if not mu.any():\n        return (mu * 0).sum()\n"
-              "    return (mu * 0).sum() + 12.2081  # the value the notebook's check printed\n")
+    stored = ("def kl_divergence(mu, logvar):\n    borrowed = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())\n"
+              "    if not mu.any():\n        return borrowed\n"
+              "    return borrowed - borrowed.detach() + 12.2081  # the value the notebook's check printed\n")
     shutil.copy(REPO_ROOT / "notebooks" / CHAPTER, tmp_path / CHAPTER)
     set_answer(tmp_path, "kl_divergence", stored)
     assert grade.main([str(tmp_path / CHAPTER), "--json", "--seed", "0"]) == 0  # the notebook's own inputs

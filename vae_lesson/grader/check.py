@@ -10,7 +10,7 @@ import torch
 
 import solutions
 
-from . import seeds
+from . import gradients, seeds
 from .check_beyond import condition, elbo_estimate, interpolate, iwae_estimate, parameter_count, spot_the_bug
 from .check_modules import decoder, encoder
 from .check_sampling import reparameterize, sample
@@ -35,6 +35,7 @@ def _latents():
 
 
 def _scalar(fn, args, names, what):
+    """(the value, detached; its gradient with respect to each of args, None where none reaches)."""
     args = [a.clone().requires_grad_() for a in args]
     before = [a.detach().clone() for a in args]
     with shape_errors_as_wrong_shape(f"{what} must return one number for the whole batch:\n"):
@@ -43,13 +44,22 @@ def _scalar(fn, args, names, what):
     if isinstance(value, torch.Tensor) and value.numel() == 1:
         value = value.reshape(())
     value = expect_tensor(value, what, ())
-    reached = value.requires_grad and any(g is not None for g in run(
-        torch.autograd.grad, value, args, allow_unused=True, retain_graph=True, what=f"backpropagating through {what}"))
-    if not reached:
+    got = gradients.grads([value], args, [torch.ones(())], what) if value.requires_grad else [None] * len(args)
+    if not any(g is not None for g in got):
         raise Failure("no-gradient", f"{what} returned a number whose gradient does not reach its inputs (was "
                                      ".item(), .detach(), numpy or torch.no_grad() used, even if requires_grad was "
                                      "set again afterwards?): the optimiser could not learn from it.")
-    return value.detach()
+    return value.detach(), got
+
+
+def _judge_gradients(reference, args, got, names, what, judged):
+    """The learner's gradients against the reference's, for the inputs a model's parameters sit behind (not x,
+    the data: detaching a target is harmless)."""
+    ref_args = [a.clone().requires_grad_() for a in args]
+    want = torch.autograd.grad(reference(*ref_args), ref_args, allow_unused=True)
+    gradients.judge(what, [f"`{names[i]}`" for i in judged], [got[i] for i in judged], [want[i] for i in judged],
+                    " (.detach(), .data, .item(), numpy or torch.no_grad()): the weights behind it would learn "
+                    "nothing from that term")
 
 
 def _name_variant(value, variants):
@@ -64,8 +74,9 @@ def kl_divergence(fn):
     """Check kl_divergence(mu, logvar) -> -0.5 * sum(1 + logvar - mu^2 - exp(logvar))."""
     mu, logvar = _latents()
     expected = solutions.kl_divergence(mu, logvar)
-    got = _scalar(fn, [mu, logvar], ["mu", "logvar"], "kl_divergence(mu, logvar)")
+    got, grads = _scalar(fn, [mu, logvar], ["mu", "logvar"], "kl_divergence(mu, logvar)")
     if close(got, expected):
+        _judge_gradients(solutions.kl_divergence, [mu, logvar], grads, ["mu", "logvar"], "your KL", [0, 1])
         zero = run(fn, torch.zeros(2, 3), torch.zeros(2, 3), what="kl_divergence(0, 0)")
         if isinstance(zero, torch.Tensor) and abs(float(zero)) < 1e-6:
             return f"matches the closed form: {expected.item():.4f} on the test batch, 0 at mu = 0, logvar = 0."
@@ -103,8 +114,10 @@ def vae_loss(fn):
     x_hat, x = torch.rand(8, 12, generator=g).mul(0.9).add(0.05), torch.rand(8, 12, generator=g)
     mu, logvar = _latents()
     expected = solutions.vae_loss(x_hat, x, mu, logvar)
-    got = _scalar(fn, [x_hat, x, mu, logvar], ["x_hat", "x", "mu", "logvar"], "vae_loss(x_hat, x, mu, logvar)")
+    args, names = [x_hat, x, mu, logvar], ["x_hat", "x", "mu", "logvar"]
+    got, grads = _scalar(fn, args, names, "vae_loss(x_hat, x, mu, logvar)")
     if close(got, expected):
+        _judge_gradients(solutions.vae_loss, args, grads, names, "your loss", [0, 2, 3])
         return f"MSE (sum) + KL (sum) = {expected.item():.4f} on the test batch, as expected."
     shown = (f"For a batch of 8 examples of 12 pixels and 3 latent dims: expected {expected.item():.4f}, "
              f"got {got.item():.4f}.")

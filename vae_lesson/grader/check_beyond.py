@@ -9,7 +9,7 @@ from solutions import beyond
 
 from .compare import close, example, expect_tensor, fmt, shape_errors_as_wrong_shape
 from .pitfalls import PITFALLS, elbo_bugs
-from . import seeds
+from . import gradients, seeds
 from .result import graded
 from .sandbox import Failure, check_unchanged, run
 
@@ -165,8 +165,23 @@ def elbo_estimate(fn):
                           "negative.\n" + shown)
         raise Failure("wrong-values", "log N(x; x_hat, sigma2 I) summed over the pixels, constant included, minus "
                       "the KL of each example summed over the latent dims, is not what came back.\n" + shown)
+    _judge_elbo_gradients(fn, inputs)
     return ("one ELBO per example, log N(x; x_hat, sigma2 I) with its constant minus the KL, for sigma2 = 0.5 (the "
             "default) and 0.2.")
+
+
+def _judge_elbo_gradients(fn, inputs):
+    """The ELBO is what training maximises: its gradient must reach x_hat, mu and logvar (x is the data)."""
+    got_args = [t.clone().requires_grad_() for t in inputs]
+    ref_args = [t.clone().requires_grad_() for t in inputs]
+    got = run(fn, *got_args, what="elbo_estimate(x, x_hat, mu, logvar)")
+    want = beyond.elbo_estimate(*ref_args)
+    weights = gradients.weighting([want])
+    gradients.judge("your ELBO", ["`x_hat`", "`mu`", "`logvar`"],
+                    gradients.grads([got], got_args, weights, "elbo_estimate")[1:],
+                    gradients.grads([want], ref_args, weights, "the reference")[1:],
+                    " (.detach(), .item(), numpy or torch.no_grad()): maximised in training, it would teach the "
+                    "weights behind that input nothing")
 
 
 @graded("iwae_estimate", beyond.iwae_estimate)

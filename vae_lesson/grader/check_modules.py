@@ -15,7 +15,7 @@ import solutions
 
 from .compare import close, example, expect_tensor
 from .pitfalls import PITFALLS
-from . import seeds
+from . import gradients, seeds
 from .result import graded
 from .sandbox import Failure, check_unchanged, run
 
@@ -102,7 +102,7 @@ def outputs(model, x, what, n, seed=0):
     torch.manual_seed(seeds.of(seed))
     before = x.clone()
     out = run(model, x, what=what)
-    check_unchanged([before], [x], [what[what.find("(") + 1:what.find(")")] or "x"])
+    check_unchanged([before], [x], [x_name(what)])
     if out is None:
         raise Failure("wrong-shape", f"{what} returned None (is a `return` missing?); expected {n} tensor(s).")
     out = out if isinstance(out, (tuple, list)) else (out,)
@@ -150,6 +150,31 @@ def sizes_of_its_own(built_with):
         raise
 
 
+def judge_gradients(model, ref, x, what, output_names):
+    """With the matching weights loaded: the gradient reaching x through each output, and every weight's."""
+    x_got, x_ref = x.clone().requires_grad_(), x.clone().requires_grad_()
+    got = outputs(model, x_got, what, len(output_names))
+    want = ref(x_ref)
+    want = want if isinstance(want, tuple) else (want,)
+    weights = gradients.weighting(got)
+    for i, name in enumerate(output_names):  # each output's path on its own, to say which one is cut
+        only = [w if j == i else torch.zeros_like(w) for j, w in enumerate(weights)]
+        gradients.judge(f"your {what.split('.')[0]}'s {name}", [f"`{x_name(what)}`"],
+                        gradients.grads(got, [x_got], only, what), gradients.grads(want, [x_ref], only, "the reference"),
+                        " (.detach(), .data or torch.no_grad() inside forward): the layers before it would never learn")
+    layers = linears(model)
+    grads = gradients.grads(got, [l.weight for l in layers], weights, what)
+    cut = [f"Linear({l.in_features}->{l.out_features})" for l, g in zip(layers, grads) if not gradients.nonzero(g)]
+    if cut:
+        raise Failure("gradient-blocked", f"no gradient reaches the weights of your {', '.join(cut)}, though the "
+                      f"outputs are right: that layer runs under torch.no_grad() or its output is .detach()ed, so "
+                      "training would never change it.")
+
+
+def x_name(what):
+    return what[what.find("(") + 1:what.find(")")] or "x"
+
+
 def _check_default_sizes(cls, what, n_params):
     model = build(cls, what)
     count = sum(p.numel() for p in model.parameters())
@@ -189,6 +214,7 @@ def encoder(cls):
         got = best_match(model, ref, encoder_layout(ref), x, expected, "Encoder.forward(x)")
     if got is not None:
         _diagnose_encoder(ref, x, got)
+    judge_gradients(model, ref, x, "Encoder.forward(x)", ["mu", "logvar"])
     _check_default_sizes(cls, "Encoder", 784 * 400 + 400 + 2 * (400 * 20 + 20))
     return "(mu, logvar) match the reference for the same weights."
 
@@ -224,5 +250,6 @@ def decoder(cls):
         got = best_match(model, ref, decoder_layout(ref), z, (expected,), "Decoder.forward(z)")
     if got is not None:
         _diagnose_decoder(ref, z, got)
+    judge_gradients(model, ref, z, "Decoder.forward(z)", ["output"])
     _check_default_sizes(cls, "Decoder", 20 * 400 + 400 + 400 * 784 + 784)
     return "outputs match the reference for the same weights and stay in [0, 1]."

@@ -27,6 +27,10 @@ PITFALLS = {
     "no-noise": "z must be random: standard normal noise, scaled by the standard deviation, belongs in it. "
                 "Without it there is no sampling, z is a fixed function of x and the decoder never learns to "
                 "handle the spread of q(z|x).",
+    "gradient-blocked": "a value can be right while its gradient is cut: a .detach(), .data, .item(), a NumPy round "
+                        "trip or torch.no_grad() inside the computation leaves the output as it was and takes away "
+                        "the gradient of what is behind it, so training never changes those weights. Compute "
+                        "everything with torch operations on the tensors themselves.",
     "no-gradient": "the sample must stay differentiable: no .sample(), .detach() or torch.no_grad(). Built from mu "
                    "and the standard deviation by ordinary tensor arithmetic, with the noise as its only random "
                    "input, z lets gradients reach mu and logvar (that is what rsample() does).",
