@@ -30,11 +30,12 @@ UNIFORM_NOISE = "def reparameterize(mu, logvar):\n    return mu + torch.exp(0.5 
 STUB = "def kl_divergence(mu, logvar):\n    raise NotImplementedError('Exercise')\n"
 
 
-def notebook_cell(source, name, number):
-    """Run `source` as IPython runs a cell: in __main__, its text in linecache under a cell file name."""
+def notebook_cell(source, name, number, extra=None):
+    """Run `source` as IPython runs a cell: in __main__ (with the names earlier cells bound, `extra`), its text in
+    linecache under a cell file name."""
     filename = f"/tmp/ipykernel_0/{number}.py"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    namespace = {"__name__": "__main__", "torch": torch, "nn": torch.nn, "F": torch.nn.functional}
+    namespace = {"__name__": "__main__", "torch": torch, "nn": torch.nn, "F": torch.nn.functional, **(extra or {})}
     exec(compile(source, filename, "exec"), namespace)
     return namespace[name]
 
@@ -57,6 +58,23 @@ def test_a_passing_class_is_saved_readable_and_chapter_06_uses_it(notebook_folde
     out = capsys.readouterr().out
     assert "Encoder: yours, from my_pieces/encoder.py" in out
     assert "Decoder: the reference stands in (no saved piece yet: run the check in 03_decoder.ipynb)" in out
+
+
+def test_pieces_written_with_torch_distributions_are_carried_with_their_imports(notebook_folder, capsys):
+    """Chapters 02 and 04 import Normal in their first cell; a piece built on it must run from my_pieces/ too."""
+    import numpy as np
+    from torch.distributions import Normal, kl_divergence as dist_kl
+    rsample = "def reparameterize(mu, logvar):\n    return Normal(mu, torch.exp(0.5 * logvar)).rsample()\n"
+    kl = ("def kl_divergence(mu, logvar):\n    q = Normal(mu, torch.exp(0.5 * logvar))\n"
+          "    p = Normal(torch.zeros_like(mu), torch.ones_like(mu))\n    return dist_kl(q, p).sum() * np.float32(1)\n")
+    extra = {"Normal": Normal, "dist_kl": dist_kl, "np": np}
+    assert check.reparameterize(notebook_cell(rsample, "reparameterize", 2, extra)).passed
+    assert check.kl_divergence(notebook_cell(kl, "kl_divergence", 3, extra)).passed
+    assert "from torch.distributions.normal import Normal" in (notebook_folder / "my_pieces" / "reparameterize.py").read_text()
+    _, reparameterize, _, kl_divergence = pieces.load_pieces()
+    assert reparameterize is not solutions.reparameterize and kl_divergence is not solutions.kl_divergence
+    out = capsys.readouterr().out
+    assert "reparameterize: yours" in out and "kl_divergence: yours" in out
 
 
 def test_a_failed_piece_is_replaced_and_its_cost_shown_a_stub_in_one_line(notebook_folder, capsys):

@@ -63,12 +63,38 @@ def source_of(obj):
     return inspect.getsource(obj)
 
 
+def _globals_of(obj):
+    obj = inspect.unwrap(obj)
+    if hasattr(obj, "__globals__"):
+        return obj.__globals__
+    methods = [inspect.unwrap(m) for m in vars(obj).values() if hasattr(inspect.unwrap(m), "__globals__")]
+    return methods[0].__globals__ if methods else {}
+
+
+def needed_imports(obj, source):
+    """Import lines for the names the piece's source reads from the notebook: modules (np, dist) and what was
+    imported from them (Normal, kl_divergence as dist_kl), so the piece runs in a file of its own."""
+    bound = _globals_of(obj)
+    read = {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    lines = []
+    for name in sorted(read - {"torch", "F", "nn"}):
+        value = bound.get(name)
+        if inspect.ismodule(value):
+            lines.append(f"import {value.__name__} as {name}" if value.__name__ != name else f"import {name}")
+        elif getattr(value, "__module__", "__main__") not in ("__main__", None) and hasattr(value, "__qualname__") \
+                and "." not in value.__qualname__ and "<" not in value.__qualname__:
+            alias = "" if value.__qualname__ == name else f" as {name}"
+            lines.append(f"from {value.__module__} import {value.__qualname__}{alias}")
+    return "".join(line + "\n" for line in lines)
+
+
 def piece_text(exercise, submitted, verdict):
     name, notebook = PIECES[exercise]
     alias = "" if submitted.__name__ == name else f"\n{name} = {submitted.__name__}\n"
+    source = source_of(submitted)
     return (f"# Your {name}, written in {notebook}; its check said: {verdict}.\n"
             f"# Saved for chapter 06, which builds your VAE from your pieces. Edit the notebook, not this file.\n"
-            f"{IMPORTS}\n\n{source_of(submitted)}{alias}")
+            f"{IMPORTS}{needed_imports(submitted, source)}\n\n{source}{alias}")
 
 
 def save(result, folder=None):
@@ -124,7 +150,8 @@ def _load_one(folder, exercise):
     result = getattr(check, exercise)(mine)  # judged again: what the file does now, not what it did once
     if result.passed:
         return mine, f"{name}: yours, from {FOLDER}/{path.name} (its check passes)", None
-    return reference, f"{name}: the reference stands in; yours fails its check [{result.pitfall}]", (mine, result)
+    why = f": {result.message.splitlines()[0]}" if result.pitfall == "raised" else ""  # e.g. a name it cannot find
+    return reference, f"{name}: the reference stands in; yours fails its check [{result.pitfall}]{why}", (mine, result)
 
 
 def load_pieces(folder=None):
