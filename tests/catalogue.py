@@ -60,7 +60,7 @@ CORRECT = [
     (check.condition, beyond.condition), (check.condition, s.cond_eye), (check.condition, s.cond_scatter),
     (check.condition, s.cond_compare), (check.condition, s.cond_loop), (check.condition, s.cond_index_fill),
     (check.parameter_count, beyond.parameter_count), (check.parameter_count, s.count_layers),
-    (check.parameter_count, s.count_expanded), (check.parameter_count, s.count_by_building),
+    (check.parameter_count, s.count_expanded), 
     (check.parameter_count, s.count_tensor), (check.parameter_count, s.count_numpy),
     (check.train_step, beyond.train_step), (check.train_step, s.ts_set_to_none_inline),
     (check.train_step, s.ts_model_zero_grad), (check.train_step, s.ts_zero_at_end),
@@ -71,6 +71,10 @@ CORRECT = [
 ]
 
 WRONG = [
+    ("model-built", check.parameter_count, s.count_by_building),
+    ("model-built", check.parameter_count, s.count_with_linears),
+    ("wrong-shape", check.parameter_count, s.count_true_division),
+    ("wrong-shape", check.kl_divergence, s.kl_keepdim),
     ("gradient-blocked", check.encoder, s.EncoderLogvarDetached),
     ("gradient-blocked", check.encoder, s.EncoderHiddenNoGrad),
     ("gradient-blocked", check.encoder, s.EncoderHiddenData),

@@ -3,7 +3,6 @@ mystery does), each named gradient-blocked; and right ones that move tensors aro
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from tests.submissions_modules import DecoderFunctional, EncoderFc21
 

@@ -201,3 +201,7 @@ def loss_recon_mean_over_batch(x_hat, x, mu, logvar):  # per-example squared err
 def loss_kl_mean_over_latents(x_hat, x, mu, logvar):
     kl = -0.5 * torch.mean(1 + logvar - mu.pow(2) - logvar.exp(), dim=1).sum()
     return F.mse_loss(x_hat, x, reduction="sum") + kl
+
+
+def kl_keepdim(mu, logvar):
+    return -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp(), dim=(0, 1), keepdim=True).flatten()  # shape (1,)

@@ -83,3 +83,16 @@ def test_a_failed_verdict_ends_offering_the_hint_and_a_pass_is_unchanged():
     assert repr(failed).splitlines()[-1] == "Stuck? check.hint('kl_divergence') shows a first hint."
     assert "check.hint(&#x27;kl_divergence&#x27;)" in failed._repr_html_()
     assert repr(CheckResult("kl_divergence", True, None, "matches.")) == "PASSED kl_divergence: matches."
+
+
+def test_a_hint_is_found_by_the_name_the_exercise_defines():
+    assert check.hint("Encoder", level=1).exercise == "encoder" and check.hint("VAE", level=1).exercise == "vae"
+    assert check.hint("Decoder", level=1).exercise == "decoder"
+
+
+def test_spot_the_bug_s_hints_name_one_mystery_at_most():
+    names = ("kl-missing-half", "grad-not-zeroed", "z-detached")
+    for level in (1, 2, 3):
+        text = check.hint("spot_the_bug", level=level).text
+        assert sum(name in text for name in names) == 0  # the reasoning, never the list of answers
+    assert "mystery A" in check.hint("spot_the_bug", level=3).text and "B and C" in check.hint("spot_the_bug", level=3).text

@@ -16,7 +16,7 @@ import nbformat
 import pytest
 
 from vae_lesson import REPO_ROOT, grade, gradescope
-from vae_lesson.grader.classroom import SOLVED, WRONG, new_learner, set_answer
+from vae_lesson.grader.classroom import SOLVED, WRONG, new_learner
 
 KL, PITFALLS_NB = "04_kl_divergence.ipynb", "07_common_pitfalls.ipynb"
 NOTEBOOKS = [KL, PITFALLS_NB]

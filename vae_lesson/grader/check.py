@@ -41,8 +41,8 @@ def _scalar(fn, args, names, what):
     with shape_errors_as_wrong_shape(f"{what} must return one number for the whole batch:\n"):
         value = run(fn, *args, what=what)
     check_unchanged(before, args, names)
-    if isinstance(value, torch.Tensor) and value.numel() == 1:
-        value = value.reshape(())
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and value.dim() and what.startswith("vae_loss"):
+        value = value.reshape(())  # a loss of shape (1,) trains the same; the KL's task asks for a 0-d tensor
     value = expect_tensor(value, what, ())
     got = gradients.grads([value], args, [torch.ones(())], what) if value.requires_grad else [None] * len(args)
     if not any(g is not None for g in got):

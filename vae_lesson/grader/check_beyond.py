@@ -2,14 +2,16 @@
 import math
 import numbers
 import re
+from contextlib import contextmanager
 
 import torch
+from torch import nn
 
 from solutions import beyond
 
+from . import gradients, seeds
 from .compare import close, example, expect_tensor, fmt, shape_errors_as_wrong_shape
 from .pitfalls import PITFALLS, elbo_bugs
-from . import gradients, seeds
 from .result import graded
 from .sandbox import Failure, check_unchanged, run
 
@@ -276,11 +278,18 @@ def condition(fn):
 def parameter_count(fn):
     """Check parameter_count(input_dim, hidden_dim, latent_dim) -> the VAE's number of parameters."""
     for sizes in ((784, 400, 20), (10, 7, 3), (1, 1, 1)):
-        expected, got = beyond.parameter_count(*sizes), run(fn, *sizes, what=f"parameter_count{sizes}")
-        if isinstance(got, torch.Tensor) and got.numel() == 1:
+        expected = beyond.parameter_count(*sizes)
+        with _modules_built() as built:
+            got = run(fn, *sizes, what=f"parameter_count{sizes}")
+        if built:
+            raise Failure("model-built", f"parameter_count{sizes} built {', '.join(sorted(set(built)))} to count its "
+                          "parameters: the task asks for the count from the sizes alone, by the formula for each "
+                          "nn.Linear's weights and biases.")
+        if isinstance(got, torch.Tensor) and got.numel() == 1 and not got.is_floating_point():
             got = got.item()
-        if isinstance(got, float) and got.is_integer():
-            got = int(got)
+        if isinstance(got, (float, torch.Tensor)) or (hasattr(got, "dtype") and "float" in str(got.dtype)):
+            raise Failure("wrong-shape", f"parameter_count{sizes} returned {got!r}, a float; the task asks for an int "
+                                         "(a count is whole: `/` makes a float where `//` or int() would not).")
         if isinstance(got, bool) or not isinstance(got, numbers.Integral):
             raise Failure("wrong-shape", f"parameter_count{sizes} returned {got!r} ({type(got).__name__}); expected "
                                          "a whole number, an int.")
@@ -291,4 +300,19 @@ def parameter_count(fn):
             raise Failure(pitfall, f"for D, H, Z = {sizes} expected {expected:,}, got {int(got):,}. "
                           + (PITFALLS[pitfall] if pitfall != "wrong-values" else
                              "Count every nn.Linear of the encoder (hidden, mu, logvar) and the decoder (hidden, out)."))
-    return "matches sum(p.numel() for p in VAE(D, H, Z).parameters()) for every size tried."
+    return "the number of weights and biases of VAE(D, H, Z) for every size tried, as an int, from the sizes alone."
+
+
+@contextmanager
+def _modules_built():
+    """The nn.Modules built while learner code runs, by class name (the count is to come from the sizes)."""
+    built, original = [], nn.Module.__init__
+
+    def spy(self, *args, **kwargs):
+        built.append(type(self).__name__)
+        return original(self, *args, **kwargs)
+    nn.Module.__init__ = spy
+    try:
+        yield built
+    finally:
+        nn.Module.__init__ = original

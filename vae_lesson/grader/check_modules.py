@@ -13,9 +13,9 @@ from torch import nn
 
 import solutions
 
+from . import gradients, seeds
 from .compare import close, example, expect_tensor
 from .pitfalls import PITFALLS
-from . import gradients, seeds
 from .result import graded
 from .sandbox import Failure, check_unchanged, run
 

@@ -13,9 +13,9 @@ from torch import nn
 import solutions
 from solutions import beyond
 
+from . import seeds
 from .compare import close, expect_tensor, shape_errors_as_wrong_shape
 from .pitfalls import PITFALLS, name_reparameterization
-from . import seeds
 from .result import graded
 from .sandbox import Failure, check_unchanged, run
 

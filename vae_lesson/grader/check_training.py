@@ -15,8 +15,8 @@ import torch
 import solutions
 from solutions import beyond
 
-from .pitfalls import loss_bugs
 from . import seeds
+from .pitfalls import loss_bugs
 from .result import graded
 from .sandbox import Failure, run
 

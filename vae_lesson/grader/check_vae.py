@@ -8,11 +8,11 @@ import torch.nn.functional as F
 
 import solutions
 
+from . import seeds
 from .check_modules import (B, D, H, Z, best_match, build, centre_logvar, decoder_layout, encoder_layout, linears,
                             outputs, seeded)
 from .compare import close, example
 from .pitfalls import PITFALLS, name_reparameterization
-from . import seeds
 from .result import graded
 from .sandbox import Failure, run
 

@@ -56,11 +56,16 @@ HINTS = {
         "or sit at zero, and on what scale?), the pictures (digits, one average digit, or speckles?), and "
         "kl_two_ways (does its loss's KL agree with the course's formula?). Cross out every name whose symptom "
         "is missing, and remember that the six pitfalls of this chapter are not among the answers.",
-        "What each change does. A KL without its ½ gives KL_own = 2 · KL_formula. A detached z leaves the encoder "
-        "trained by the KL alone: KL → 0, q(z|x) = N(0, I), one output for every input. Gradients never zeroed "
-        "make the step follow Σ_{s≤t} ∇L_s, every past batch's gradient at once, so it overshoots and swings. "
-        "σ = e^{log σ²} or a KL fed σ change the sampling or the formula, and kl_two_ways or the noise shows it.",
-        "```python\nreturn {\"A\": \"___\", \"B\": \"___\", \"C\": \"___\"}  # names from the list above the exercise\n```"),
+        "Collect facts before naming anything. For each mystery write down: the ratio kl_two_ways prints (its "
+        "loss's KL over the formula's); whether the KL ends near 0 and every input decodes to one average digit; "
+        "whether the training curve settles or swings, and on what scale. Then, for each name in the list, ask "
+        "which of those facts that change would produce, and which it could not.",
+        "One mystery worked through, so you can do the other two the same way. The ratio printed for mystery A "
+        "is 2.0000: its loss uses a KL exactly twice the formula's. Only one name in the list doubles the KL term "
+        "and changes nothing else, so A is that one. "
+        "For B and C, find the one fact that sets each apart from the correct model, and the one name that "
+        "explains it.\n```python\nreturn {\"A\": \"___\", \"B\": \"___\", \"C\": \"___\"}  # names from the "
+        "list above the exercise\n```"),
     "interpolate": (
         "Walk along the straight line from one code to the other: a weight t goes from 0 to 1 in `steps` even "
         "steps, and each code mixes the two ends by that weight. Make t on the codes' device and dtype, and "
@@ -112,7 +117,8 @@ HINTS = {
         "tracking off: nothing is trained here.",
         "zᵢ ~ N(0, I_Z) for i = 1…n,  x̂ᵢ = dec(zᵢ),  Z = the decoder's input size",
         "```python\nweight = next(decoder.parameters())\nwith torch.___():\n"
-        "    z = torch.randn(n, ___, device=___, dtype=___)  # the first layer's in_features\n    return ___\n```"),
+        "    # Z: the decoder's first nn.Linear takes Z inputs; its weight has shape (hidden, Z)\n"
+        "    z = torch.randn(n, ___, device=___, dtype=___)\n    return ___\n```"),
 }
 
 _shown = {}  # exercise -> level last shown, so each call goes one step further
@@ -158,7 +164,9 @@ def _prose_html(text):
 
 
 def hint(exercise, level=None):
-    """The next hint for an exercise (or hint `level`, 1 to 3); run it again for the next one."""
+    """The next hint for an exercise (or hint `level`, 1 to 3); run it again for the next one. The exercise by
+    its check's name ("encoder") or by what it defines ("Encoder", "VAE")."""
+    exercise = exercise.lower() if isinstance(exercise, str) and exercise.lower() in HINTS else exercise
     if exercise not in HINTS:
         raise ValueError(f"no hints for {exercise!r}; the exercises are: {', '.join(sorted(HINTS))}")
     if level is None:

@@ -31,6 +31,9 @@ PITFALLS = {
                         "trip or torch.no_grad() inside the computation leaves the output as it was and takes away "
                         "the gradient of what is behind it, so training never changes those weights. Compute "
                         "everything with torch operations on the tensors themselves.",
+    "model-built": "parameter_count is the formula for the VAE's size, written from its shapes: each nn.Linear(a, b) "
+                   "holds a * b weights and b biases. Building a model and counting its parameters skips the "
+                   "reasoning the exercise is about.",
     "no-gradient": "the sample must stay differentiable: no .sample(), .detach() or torch.no_grad(). Built from mu "
                    "and the standard deviation by ordinary tensor arithmetic, with the noise as its only random "
                    "input, z lets gradients reach mu and logvar (that is what rsample() does).",
