@@ -9,13 +9,13 @@ import torch
 import solutions
 from solutions import beyond
 from tests import (submissions_beyond, submissions_chapters_09_11, submissions_elbo, submissions_functions,
-                   submissions_gradients, submissions_losses, submissions_modules, submissions_sample, submissions_training,
+                   submissions_gradients, submissions_losses, submissions_slips, submissions_modules, submissions_sample, submissions_training,
                    submissions_training_values)
 from vae_lesson import check
 
 # Every submission under one name: s.<submission>.
 s = SimpleNamespace(**{k: v for m in (submissions_modules, submissions_functions, submissions_losses, submissions_beyond,
-                                      submissions_gradients,
+                                      submissions_gradients, submissions_slips,
                                       submissions_chapters_09_11, submissions_elbo, submissions_training,
                                       submissions_training_values, submissions_sample)
                        for k, v in vars(m).items()})
@@ -66,11 +66,24 @@ CORRECT = [
     (check.train_step, s.ts_model_zero_grad), (check.train_step, s.ts_zero_at_end),
     (check.train_step, s.ts_explicit_sums),
     (check.encoder, s.EncoderInPlaceRelu), (check.decoder, s.DecoderClonesZ), (check.vae_loss, s.loss_target_detached),
+    (check.sample, s.samp_one_at_a_time),
     (check.sample, beyond.sample), (check.sample, s.samp_randn_explicit), (check.sample, s.samp_inference_mode),
     (check.sample, s.samp_normal), (check.sample, s.samp_normal_), (check.sample, s.samp_eval_to),
 ]
 
 WRONG = [
+    ("kl-wrong-term", check.kl_divergence, s.kl_mu_unsquared),
+    ("kl-wrong-term", check.kl_divergence, s.kl_without_one),
+    ("kl-wrong-term", check.kl_divergence, s.kl_variance_as_exp_half),
+    ("kl-wrong-term", check.kl_divergence, s.kl_logvar_as_log_std),
+    ("kl-reversed", check.kl_divergence, s.kl_prior_from_posterior),
+    ("kl-monte-carlo", check.kl_divergence, s.kl_one_sample),
+    ("wrong-reconstruction", check.vae_loss, s.loss_half_squared_error),
+    ("wrong-reconstruction", check.vae_loss, s.loss_norm),
+    ("kl-missing-exp", check.vae_loss, s.loss_inline_kl_without_exp),
+    ("kl-sign-flipped", check.vae_loss, s.loss_kl_subtracted),
+    ("wrong-values", check.encoder, s.EncoderReluOnMu),
+    ("noise-not-randn-like", check.sample, s.samp_zeros),
     ("model-built", check.parameter_count, s.count_by_building),
     ("model-built", check.parameter_count, s.count_with_linears),
     ("wrong-shape", check.parameter_count, s.count_true_division),

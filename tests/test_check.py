@@ -164,3 +164,12 @@ def test_a_second_fault_behind_a_hard_coded_size_is_named_too():
     assert both.pitfall == "wrong-shape" and "Also" in both.message and "torch.no_grad()" in both.message
     one = check.sample(s.samp_latent_20)  # decodes under no_grad: only the size is wrong
     assert one.pitfall == "wrong-shape" and "Also" not in one.message
+
+
+def test_slips_are_named_in_words_that_fit_where_they_are():
+    assert "the 1 is missing" in check.kl_divergence(s.kl_without_one).message
+    assert "changes from call to call" in check.kl_divergence(s.kl_one_sample).message
+    loss = check.vae_loss(s.loss_kl_subtracted)
+    assert "enters your loss with a minus sign" in loss.message and "yours is" not in loss.message
+    assert "ReLU after its head" in check.encoder(s.EncoderReluOnMu).message
+    assert "every code is the same number, 0" in check.sample(s.samp_zeros).message

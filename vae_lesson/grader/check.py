@@ -18,7 +18,7 @@ from .check_training import train_step
 from .check_vae import vae
 from .compare import close, example, expect_tensor, shape_errors_as_wrong_shape
 from .hints import hint
-from .pitfalls import KL_BUGS, PITFALLS, loss_bugs
+from .pitfalls import KL_BUGS, PITFALLS, kl_slips, loss_bugs
 from .result import CheckResult, graded
 from .sandbox import Failure, check_unchanged, run
 
@@ -83,6 +83,15 @@ def kl_divergence(fn):
     B, Z = mu.shape
     shown = example("KL", {"mu": mu, "logvar": logvar}, expected, got)
     pitfall = _name_variant(got, {k: make(expected, B, Z) for k, make in KL_BUGS.items()})
+    for slip, candidates in kl_slips(mu, logvar).items():
+        what = next((what for what, value in candidates if pitfall is None and close(got, value)), None)
+        if what:
+            raise Failure(slip, f"{what}. {PITFALLS[slip]}\n{shown}")
+    again = run(fn, mu.clone(), logvar.clone(), what="kl_divergence(mu, logvar), called again")
+    again = again.detach().reshape(()) if isinstance(again, torch.Tensor) and again.numel() == 1 else got
+    if pitfall is None and torch.isfinite(got) and torch.isfinite(again) and not close(again, got):
+        raise Failure("kl-monte-carlo", f"{PITFALLS['kl-monte-carlo']}\nTwo calls on the same batch gave "
+                                        f"{got.item():.4f} and {again.item():.4f}.")
     if pitfall is None and torch.isnan(got):
         pitfall = "logvar-as-variance"
     no_exp = -0.5 * (1 + logvar - mu.pow(2) - logvar)  # logvar where its exp, the variance, belongs
@@ -128,6 +137,9 @@ def vae_loss(fn):
                       "changes what a learning rate means: the course sums over the batch (reduction='sum').\n"
                       + shown)
     pitfall = _name_variant(got, loss_bugs(x_hat, x, mu, logvar)) or "wrong-values"
+    if pitfall == "kl-sign-flipped":  # the KL itself may be right: it is how it enters the loss
+        raise Failure(pitfall, "the KL enters your loss with a minus sign: the loss is the negative ELBO, "
+                               "reconstruction error plus the KL, since the ELBO subtracts the KL.\n" + shown)
     if pitfall == "mean-reduction":
         raise Failure(pitfall, "a term is averaged, not summed: F.mse_loss's default divides the reconstruction by "
                       f"the {x.numel()} pixels of the batch, a KL mean by the {len(mu)} examples or {mu.numel()} "

@@ -127,6 +127,10 @@ _ELBO_MEAN = ("a mean where the ELBO sums: log N(x; x_hat, sigma2 I) is the sum 
               "divides a term by its count and so is no longer a log-density in nats.")
 
 
+_ELBO_KL_SIGN = ("the KL enters your ELBO with a plus sign: the ELBO is the expected log-likelihood minus the KL "
+                 "(the KL itself is never negative, and subtracting it is what makes the ELBO a lower bound).")
+
+
 @graded("elbo_estimate", beyond.elbo_estimate)
 def elbo_estimate(fn):
     """Check elbo_estimate(x, x_hat, mu, logvar, sigma2=0.5) -> (batch,) log N(x; x_hat, sigma2 I) - KL, in nats."""
@@ -160,7 +164,7 @@ def elbo_estimate(fn):
                           "is right only for 0.5). " + PITFALLS["elbo-wrong-variance"] + "\n" + shown)
         for pitfall, candidates in elbo_bugs(*inputs, s2).items():
             if any(close(got, c) for c in candidates):
-                why = _ELBO_MEAN if pitfall == "mean-reduction" else PITFALLS[pitfall]
+                why = {"mean-reduction": _ELBO_MEAN, "kl-sign-flipped": _ELBO_KL_SIGN}.get(pitfall, PITFALLS[pitfall])
                 raise Failure(pitfall, f"{why}\n{shown}")
         if torch.isnan(got).any():
             raise Failure("wrong-values", "your ELBO has NaN values: std = exp(0.5 * logvar), and logvar may be "

@@ -188,6 +188,9 @@ def _diagnose_encoder(ref, x, candidates):
         mu, logvar = ref(x)
         mu_without_relu = ref.mu(ref.hidden(x))
     got = candidates[0]
+    if not close(got[0], mu) and any(close(c[0], torch.relu(mu)) for c in candidates):
+        raise Failure("wrong-values", "mu goes through a ReLU after its head: the heads' outputs are returned as they "
+                      "are, and a mean may be negative.\n" + example("mu", {"x": x}, mu, got[0]))
     if not close(got[0], mu):
         hint = ("the ReLU after the hidden layer is missing" if any(close(c[0], mu_without_relu) for c in candidates)
                 else "between x and each head there is one hidden nn.Linear and its ReLU, nothing else (no other "

@@ -210,11 +210,16 @@ def _draw(fn, decoder, n, given="a float32 decoder on the CPU"):
     out = expect_tensor(out, what, (n, D))
     if not seen:
         raise Failure("wrong-values", f"{what} never ran the decoder: decode the codes with decoder(z).")
-    return seen[-1], out
+    codes = torch.cat([z.reshape(-1, z.shape[-1]) for z, _ in seen])  # every call: one code at a time is fine
+    return (codes, any(grad_on for _, grad_on in seen)), out
 
 
 def _judge_codes(z):
     z = z.double()
+    if z.numel() and (z == z.flatten()[0]).all():
+        raise Failure("noise-not-randn-like", f"every code is the same number, {z.flatten()[0].item():g} (torch.zeros "
+                                              "or a constant?): the codes are drawn from the prior N(0, I), "
+                                              "torch.randn, so each sample shows another image.")
     if z.min() >= 0 and z.max() < 1:
         raise Failure("noise-not-randn-like", "the codes all lie in [0, 1): that is torch.rand, uniform; the prior "
                                               "N(0, I) is torch.randn.")

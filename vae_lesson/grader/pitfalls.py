@@ -45,6 +45,17 @@ PITFALLS = {
                      "`with torch.no_grad():` limits the switch to its block.",
     "kl-missing-exp": "the closed form has both log sigma^2 and sigma^2 in it; you used logvar where the variance "
                       "sigma^2 itself belongs, and logvar is its log.",
+    "kl-wrong-term": "one term of the closed form is off. Inside the sum, per latent value: 1, plus the log-variance, "
+                     "minus the squared mean, minus the variance; with logvar = log sigma^2 the variance is its "
+                     "exponential, and the mean enters squared.",
+    "kl-reversed": "that is KL(p || q), the prior's divergence from the posterior. The ELBO has KL(q(z|x) || p(z)), "
+                   "and the KL is not symmetric: the two differ whenever q is not N(0, I).",
+    "kl-monte-carlo": "your KL changes from call to call: an estimate at sampled codes (log q(z) minus log p(z)). "
+                      "Between two Gaussians the KL has a closed form, exact, with no sampling noise in its value or "
+                      "its gradient: chapter 04 derives it.",
+    "wrong-reconstruction": "the reconstruction term is the squared error summed over every pixel of the batch: not "
+                            "half of it (the Gaussian with variance 1 has that 1/2, this course's loss does not), and "
+                            "not the norm of the difference, the square root of that sum.",
     "kl-missing-half": "your KL is exactly twice the closed form's: the factor 1/2 in front of the sum is missing.",
     "mean-reduction": "use sum reduction for both terms (reduction='sum'; F.mse_loss averages by default): a mean "
                       "over elements divides the two terms by different counts and so shifts their balance; dividing "
@@ -146,6 +157,22 @@ KL_BUGS = {
 }
 
 
+def kl_slips(mu, logvar):
+    """KLs with one slip, by id: [(what the code did, the value it gives for these inputs)]."""
+    def kl(one=1.0, log_var=logvar, mean=mu.pow(2), var=logvar.exp()):
+        return -0.5 * (one + log_var - mean - var).sum()
+    p_from_q = 0.5 * logvar + (1 + mu.pow(2)) / (2 * logvar.exp()) - 0.5  # KL(N(0, 1) || N(mu, sigma^2))
+    return {
+        "kl-wrong-term": [("mu enters unsquared", kl(mean=mu)),
+                          (f"the 1 is missing (your KL is {mu.numel() / 2:g}, half the number of latent values, "
+                           "too large)", kl(one=0.0)),
+                          ("sigma^2 was written exp(0.5 * logvar), which is sigma", kl(var=(0.5 * logvar).exp())),
+                          ("logvar was read as log sigma, so squared once more", kl(log_var=2 * logvar,
+                                                                                     var=(2 * logvar).exp()))],
+        "kl-reversed": [("the divergence of N(0, I) from q", p_from_q.sum())],
+    }
+
+
 def elbo_bugs(x, x_hat, mu, logvar, sigma2):
     """Wrong ELBOs by id, each a list of (batch,) values a buggy elbo_estimate may return for these inputs."""
     D, Z, pi = x.shape[1], mu.shape[1], math.pi
@@ -191,4 +218,6 @@ def loss_bugs(x_hat, x, mu, logvar):
                            mse_mean + kl / B, mse / B + kl, mse + kl / mu.shape[1], mse / x.shape[1] + kl],
         # each divides the terms by different counts
         "bce-instead-of-mse": [F.binary_cross_entropy(x_hat, x, reduction="sum") + kl],
+        "kl-missing-exp": [mse - 0.5 * (1 + logvar - mu.pow(2) - logvar).sum()],
+        "wrong-reconstruction": [0.5 * mse + kl, (x_hat - x).norm() + kl, 0.5 * mse_mean + kl],
     }
