@@ -2,8 +2,11 @@
 
 check          the checks a notebook calls: check.encoder(Encoder), check.kl_divergence(fn), ...
 check_modules  the module exercises (Encoder, Decoder, VAE): the reference's weights mapped onto the learner's layers
+check_elbo     chapter 05's ELBO
 check_beyond   the exercises of chapters 07-11
 pitfalls       every mistake's id, its explanation, and the wrong variants that reproduce it
+gradients      gradients judged beside values: where a right value's gradient is cut
+seeds          the seeds of the checks' inputs: fixed in a notebook, fresh in each grading run
 sandbox        runs learner code: exceptions at the learner's line, printing swallowed, a time limit
 compare        tolerant comparison and the worked example shown on a failure
 result         the verdict a check returns, shown in the notebook

@@ -11,7 +11,8 @@ import torch
 import solutions
 
 from . import gradients, seeds
-from .check_beyond import condition, elbo_estimate, interpolate, iwae_estimate, parameter_count, spot_the_bug
+from .check_beyond import condition, interpolate, iwae_estimate, parameter_count, spot_the_bug
+from .check_elbo import elbo_estimate
 from .check_modules import decoder, encoder
 from .check_sampling import reparameterize, sample
 from .check_training import train_step
