@@ -43,8 +43,9 @@ CORRECT = [
     (check.vae, s.make_vae(s.EncoderModuleList, s.DecoderManualSigmoid, s.rep_randn_explicit,
                            flatten=lambda x: x.reshape(len(x), -1))),
     (check.vae, s.VAEExamples), (check.vae, s.make_vae(E1, D, s.rep_normal_tensors, flatten=lambda x: x.flatten(1))),
-    (check.interpolate, beyond.interpolate), (check.interpolate, s.interp_lerp), (check.interpolate, s.interp_loop),
-    (check.interpolate, s.interp_arange), (check.interpolate, s.interp_outer),
+    (check.interpolate, beyond.interpolate), (check.interpolate, s.interp_lerp_in_dtype),
+    (check.interpolate, s.interp_loop),
+    (check.interpolate, s.interp_arange), (check.interpolate, s.interp_outer_in_dtype),
     (check.interpolate, s.interp_view_column),
     (check.spot_the_bug, beyond.spot_the_bug), (check.spot_the_bug, s.spot_plain),
     (check.spot_the_bug, s.spot_built), (check.spot_the_bug, s.spot_lookup), (check.spot_the_bug, s.spot_typed_loosely),
@@ -72,6 +73,18 @@ CORRECT = [
 ]
 
 WRONG = [
+    ("wrong-values", check.interpolate, s.interp_lerp),  # weights in float32 whatever the codes' dtype
+    ("wrong-values", check.interpolate, s.interp_outer),
+    ("wrong-values", check.iwae_estimate, s.iwae_shift_not_restored),
+    ("wrong-values", check.iwae_estimate, s.iwae_max_alone),
+    ("wrong-log-k", check.iwae_estimate, s.iwae_k_minus_one),
+    ("elbo-wrong-constant", check.elbo_estimate, s.elbo_mnist_constant),
+    ("elbo-wrong-constant", check.elbo_estimate, s.elbo_d_from_numel),
+    ("elbo-wrong-constant", check.elbo_estimate, s.elbo_log_two_pi_only),
+    ("elbo-wrong-constant", check.elbo_estimate, s.elbo_log_normal_diag),
+    ("wrong-values", check.decoder, s.DecoderNoOutputBias),
+    ("grad-clipped", check.train_step, s.ts_clip_norm),
+    ("grad-clipped", check.train_step, s.ts_clip_value),
     ("kl-wrong-term", check.kl_divergence, s.kl_mu_unsquared),
     ("kl-wrong-term", check.kl_divergence, s.kl_without_one),
     ("kl-wrong-term", check.kl_divergence, s.kl_variance_as_exp_half),

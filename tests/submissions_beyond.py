@@ -155,3 +155,12 @@ def interp_walks_in_place(z_start, z_end, steps):  # walks z_start itself: the c
         path.append(z.clone())
         z += delta
     return torch.stack(path)
+
+
+def interp_lerp_in_dtype(z_start, z_end, steps):
+    return torch.lerp(z_start, z_end, torch.linspace(0, 1, steps, dtype=z_start.dtype).unsqueeze(1))
+
+
+def interp_outer_in_dtype(z_start, z_end, steps):
+    t = torch.linspace(0, 1, steps, dtype=z_start.dtype, device=z_start.device)
+    return z_start + torch.outer(t, z_end - z_start)

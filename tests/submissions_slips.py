@@ -75,3 +75,77 @@ def samp_one_at_a_time(decoder, n):
     with torch.no_grad():
         return torch.stack([decoder(torch.randn(weight.shape[1], dtype=weight.dtype, device=weight.device))
                             for _ in range(n)])
+
+
+# ------------------------------------------------------------------ the ELBO's constant
+def _kl_per_example(mu, logvar):
+    return -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(dim=1)
+
+
+def elbo_mnist_constant(x, x_hat, mu, logvar, sigma2=0.5):
+    log_px_z = -((x - x_hat) ** 2).sum(dim=1) / (2 * sigma2) - 784 / 2 * torch.log(torch.tensor(2 * torch.pi * sigma2))
+    return log_px_z - _kl_per_example(mu, logvar)
+
+
+def elbo_d_from_numel(x, x_hat, mu, logvar, sigma2=0.5):
+    D = x.numel()  # every pixel of the batch, not of one image
+    log_px_z = -((x - x_hat) ** 2).sum(dim=1) / (2 * sigma2) - D / 2 * torch.log(torch.tensor(2 * torch.pi * sigma2))
+    return log_px_z - _kl_per_example(mu, logvar)
+
+
+def elbo_log_two_pi_only(x, x_hat, mu, logvar, sigma2=0.5):
+    D = x.shape[1]
+    log_px_z = -((x - x_hat) ** 2).sum(dim=1) / (2 * sigma2) - D / 2 * torch.log(torch.tensor(2 * torch.pi))
+    return log_px_z - _kl_per_example(mu, logvar)
+
+
+def elbo_log_normal_diag(x, x_hat, mu, logvar, sigma2=0.5):
+    """The widely copied helper: log N without its log(2 pi) part."""
+    def log_normal_diag(x, mean, log_var):
+        return -0.5 * (log_var + (x - mean) ** 2 / torch.exp(log_var))
+    log_var = torch.full_like(x, torch.log(torch.tensor(sigma2)).item())
+    return log_normal_diag(x, x_hat, log_var).sum(dim=1) - _kl_per_example(mu, logvar)
+
+
+# ------------------------------------------------------------------ a decoder without an output bias
+class DecoderNoOutputBias(torch.nn.Module):
+    def __init__(self, latent_dim=20, hidden_dim=400, output_dim=784):
+        super().__init__()
+        self.fc3 = torch.nn.Linear(latent_dim, hidden_dim)
+        self.fc4 = torch.nn.Linear(hidden_dim, output_dim, bias=False)
+
+    def forward(self, z):
+        return torch.sigmoid(self.fc4(F.relu(self.fc3(z))))
+
+
+# ------------------------------------------------------------------ train_step with clipping
+def _step(model, optimizer, x, clip):
+    optimizer.zero_grad()
+    x_hat, mu, logvar = model(x)
+    loss = F.mse_loss(x_hat, x, reduction="sum") - 0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+    loss.backward()
+    clip(model.parameters())
+    optimizer.step()
+    return loss.item()
+
+
+def ts_clip_norm(model, optimizer, x):
+    return _step(model, optimizer, x, lambda p: torch.nn.utils.clip_grad_norm_(p, max_norm=1.0))
+
+
+def ts_clip_value(model, optimizer, x):
+    return _step(model, optimizer, x, lambda p: torch.nn.utils.clip_grad_value_(p, clip_value=0.5))
+
+
+# ------------------------------------------------------------------ iwae_estimate
+def iwae_shift_not_restored(log_weights):
+    top = log_weights.max(dim=0, keepdim=True).values
+    return torch.log(torch.exp(log_weights - top).mean(dim=0))  # the shift never added back
+
+
+def iwae_max_alone(log_weights):
+    return log_weights.max(dim=0).values  # "the largest weight dominates anyway"
+
+
+def iwae_k_minus_one(log_weights):
+    return torch.logsumexp(log_weights, dim=0) - torch.log(torch.tensor(log_weights.shape[0] - 1.0))

@@ -173,3 +173,15 @@ def test_slips_are_named_in_words_that_fit_where_they_are():
     assert "enters your loss with a minus sign" in loss.message and "yours is" not in loss.message
     assert "ReLU after its head" in check.encoder(s.EncoderReluOnMu).message
     assert "every code is the same number, 0" in check.sample(s.samp_zeros).message
+
+
+def test_a_layer_without_bias_and_a_clipped_step_are_said_in_words():
+    assert "has no bias (bias=False)" in check.decoder(s.DecoderNoOutputBias).message
+    assert "clip_grad_norm_" in check.train_step(s.ts_clip_norm).message
+    assert "clip_grad_value_" in check.train_step(s.ts_clip_value).message
+
+
+def test_iwae_slips_get_words_not_only_numbers():
+    assert "never add that shift back" in check.iwae_estimate(s.iwae_shift_not_restored).message
+    assert "largest log-weight alone" in check.iwae_estimate(s.iwae_max_alone).message
+    assert "log(k - 1)" in check.iwae_estimate(s.iwae_k_minus_one).message

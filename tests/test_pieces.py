@@ -26,6 +26,15 @@ class MyEncoder(nn.Module):
         h = F.relu(self.hidden(x))
         return self.mu(h), self.logvar(h)
 '''
+DECODER_DETACHING = '''class MyDecoder(nn.Module):
+    def __init__(self, latent_dim=20, hidden_dim=400, output_dim=784):
+        super().__init__()
+        self.hidden = nn.Linear(latent_dim, hidden_dim)
+        self.out = nn.Linear(hidden_dim, output_dim)
+
+    def forward(self, z):
+        return torch.sigmoid(self.out(F.relu(self.hidden(z.detach()))))
+'''
 UNIFORM_NOISE = "def reparameterize(mu, logvar):\n    return mu + torch.exp(0.5 * logvar) * torch.rand_like(mu)\n"
 STUB = "def kl_divergence(mu, logvar):\n    raise NotImplementedError('Exercise')\n"
 
@@ -75,6 +84,16 @@ def test_pieces_written_with_torch_distributions_are_carried_with_their_imports(
     assert reparameterize is not solutions.reparameterize and kl_divergence is not solutions.kl_divergence
     out = capsys.readouterr().out
     assert "reparameterize: yours" in out and "kl_divergence: yours" in out
+
+
+def test_a_piece_that_cuts_the_gradient_is_replaced_so_chapter_06_does_not_blame_the_vae(notebook_folder, capsys):
+    """A Decoder with chapter 07's z.detach() once passed chapter 03 and then failed chapter 06's VAE and step,
+    which blamed the sampling. Its own check names it now, and chapter 06 builds with the reference instead."""
+    cell = DECODER_DETACHING.replace("MyDecoder", "Decoder")
+    assert check.decoder(notebook_cell(cell, "Decoder", 4)).pitfall == "gradient-blocked"
+    _, _, Decoder, _ = pieces.load_pieces()
+    assert Decoder is solutions.Decoder
+    assert "Decoder: the reference stands in; yours fails its check [gradient-blocked]" in capsys.readouterr().out
 
 
 def test_a_failed_piece_is_replaced_and_its_cost_shown_a_stub_in_one_line(notebook_folder, capsys):

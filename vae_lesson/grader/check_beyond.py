@@ -107,12 +107,37 @@ def interpolate(fn):
             if close(got.flip(0), expected):
                 raise Failure("wrong-values", "your path runs backwards: the first row must be z_start.")
             if not (close(got[0], z0) and close(got[-1], z1)):
+                end, row, name = ("z_start", 0, "first row") if not close(got[0], z0) else ("z_end", -1, "last row")
                 raise Failure("wrong-values", "the path must start exactly at z_start and end exactly at z_end "
-                              "(torch.linspace(0, 1, steps) includes both ends).\n"
-                              + example("last row", {"z_end": z1}, z1, got[-1]))
+                              "(both ends included).\n"
+                              + example(name, {end: z0 if row == 0 else z1}, expected[row], got[row]))
             raise Failure("wrong-values", "the codes are not evenly spaced on the straight line.\n"
                           + example("second row", {"z_start": z0, "z_end": z1}, expected[1], got[1]))
+    _judge_precision(fn, g)
     return "evenly spaced codes from z_start to z_end, both included."
+
+
+def _judge_precision(fn, g):
+    """The task says the path is in the codes' dtype: with float64 codes, weights made in float32 (the default
+    dtype of linspace) leave the path float32-precise, though it comes back as float64."""
+    z0, z1 = torch.randn(4, generator=g, dtype=torch.float64), torch.randn(4, generator=g, dtype=torch.float64)
+    try:
+        got = run(fn, z0, z1, 7, what="interpolate(z0, z1, 7) with float64 codes")
+    except Failure as failure:
+        if failure.pitfall == "raised" and "dtype" in failure.message:
+            raise Failure("wrong-values", "with float64 codes your code fails: the weights t were made in torch's "
+                          "default dtype, float32, and the codes are float64. Make them in the codes' dtype (and on "
+                          f"their device), as the task says.\n{failure.message}") from None
+        raise
+    expected = beyond.interpolate(z0, z1, 7)
+    got = expect_tensor(got, "interpolate(z_start, z_end, steps=7) with float64 codes", expected.shape)
+    if got.dtype != torch.float64:
+        raise Failure("wrong-values", f"the path came back as {got.dtype} for codes in float64: the decoder that reads "
+                                      "it is in the codes' dtype. Keep theirs (and their device).")
+    if not torch.allclose(got.double(), expected, rtol=1e-12, atol=1e-12):
+        raise Failure("wrong-values", "with float64 codes your path is only float32-precise: the weights t were made "
+                      "in torch's default dtype, float32. Make them in the codes' dtype (and on their device), as "
+                      "the task says.")
 
 
 @graded("iwae_estimate", beyond.iwae_estimate)
@@ -146,6 +171,7 @@ def iwae_estimate(fn):
 def _iwae_bugs(log_w):
     """(pitfall id, value, what the code did) for each wrong bound a buggy iwae_estimate may return."""
     (k, batch), log_sum, log_k = log_w.shape, torch.logsumexp(log_w, 0), PITFALLS["wrong-log-k"]
+    top = log_w.max(dim=0).values
     return [
         ("missing-log-k", log_sum, PITFALLS["missing-log-k"]),
         ("elbo-not-iwae", log_w.mean(0), PITFALLS["elbo-not-iwae"]),
@@ -155,6 +181,15 @@ def _iwae_bugs(log_w):
                                                        f"the tensor: each example averages its own k = {k}. {log_k}"),
         ("wrong-log-k", log_sum + math.log(k), f"you add log(k): averaging divides by k. {log_k}"),
         ("wrong-log-k", log_sum / k, f"you divide the log of the sum by k: that is not the log of the average. {log_k}"),
+        ("wrong-log-k", log_sum - math.log(k - 1), f"you subtract log(k - 1): the average of k = {k} weights divides "
+                                                   f"by k. {log_k}"),
+        ("wrong-values", log_sum - math.log(k) - top, "you shift the log-weights by each example's largest one, so "
+                                                      "that exp does not underflow, but never add that shift back: "
+                                                      "the log of the mean is the shift plus the log of the mean of "
+                                                      "the shifted weights."),
+        ("wrong-values", top, "you return each example's largest log-weight alone: the log of the mean of the weights "
+                              "adds to it the log of the mean of exp(log-weight - largest), a number between -log(k) "
+                              "and 0."),
     ]
 
 

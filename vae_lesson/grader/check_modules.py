@@ -183,6 +183,15 @@ def _check_default_sizes(cls, what, n_params):
                                      f"{n_params:,}. Keep the defaults of the signature (784, 400, 20).")
 
 
+def check_biases(model):
+    """Name the nn.Linear layers built with bias=False: with the reference's weights their outputs cannot match."""
+    missing = [f"Linear({l.in_features}->{l.out_features})" for l in linears(model) if l.bias is None]
+    if missing:
+        raise Failure("wrong-values", f"your {', '.join(missing)} has no bias (bias=False): every layer of the "
+                                      "course's networks has one, so with the reference's weights your outputs "
+                                      "are shifted.")
+
+
 def _diagnose_encoder(ref, x, candidates):
     with torch.no_grad():
         mu, logvar = ref(x)
@@ -216,6 +225,7 @@ def encoder(cls):
     with sizes_of_its_own(f"input_dim={D}"):
         got = best_match(model, ref, encoder_layout(ref), x, expected, "Encoder.forward(x)")
     if got is not None:
+        check_biases(model)
         _diagnose_encoder(ref, x, got)
     judge_gradients(model, ref, x, "Encoder.forward(x)", ["mu", "logvar"])
     _check_default_sizes(cls, "Encoder", 784 * 400 + 400 + 2 * (400 * 20 + 20))
@@ -252,6 +262,7 @@ def decoder(cls):
     with sizes_of_its_own(f"output_dim={D}"):
         got = best_match(model, ref, decoder_layout(ref), z, (expected,), "Decoder.forward(z)")
     if got is not None:
+        check_biases(model)
         _diagnose_decoder(ref, z, got)
     judge_gradients(model, ref, z, "Decoder.forward(z)", ["output"])
     _check_default_sizes(cls, "Decoder", 20 * 400 + 400 + 400 * 784 + 784)

@@ -149,9 +149,23 @@ def _judge_update(events, start, before, after, grad):
         if _close_all(used, [g / n for g in grad]):
             raise Failure("mean-reduction", f"the step's gradient was the course's divided by {n}, {count}: the "
                           "loss was averaged, not summed (reduction='sum' for both terms).")
+    _judge_clipping(used, grad)
     if len(graph) > 1 and _close_all(used, [2 * g for g in grad]):
         raise Failure("wrong-values", "the step's gradient was twice this batch's: backward ran twice on the loss "
                       "(retain_graph=True lets it), and .grad adds up what each backward computes.")
+
+
+def _judge_clipping(used, grad):
+    """Name a step on a clipped gradient: scaled down as a whole (clip_grad_norm_) or cut value by value."""
+    flat_used, flat_grad = torch.cat([u.flatten() for u in used]), torch.cat([g.flatten() for g in grad])
+    scale = float(flat_used @ flat_grad / (flat_grad @ flat_grad))
+    if 0 < scale < 0.99 and _close_all(used, [scale * g for g in grad]):
+        raise Failure("grad-clipped", f"the step's gradient was this batch's scaled down to {scale:.3g} of its size: "
+                      "clip_grad_norm_ (or a division) between backward and step.")
+    cut = float(flat_used.abs().max())
+    if cut < float(flat_grad.abs().max()) and _close_all(used, [g.clamp(-cut, cut) for g in grad]):
+        raise Failure("grad-clipped", f"the step's gradient was this batch's with every value cut to [-{cut:.3g}, "
+                      f"{cut:.3g}]: clip_grad_value_ between backward and step.")
 
 
 def _name_loss(value, wrong, what, loss, stepped_right=False):

@@ -91,6 +91,9 @@ PITFALLS = {
     "missing-biases": "you counted the weights only: each nn.Linear has a bias for each of its outputs too.",
     "grad-not-zeroed": "gradients accumulate in .grad until zeroed: call optimizer.zero_grad() once per step, or "
                        "each step follows the sum of every gradient so far.",
+    "grad-clipped": "the course's step follows the gradient exactly as backward leaves it. Clipping is a cure for "
+                    "exploding gradients that this small model does not have, and it changes every step: leave it "
+                    "out unless a chapter asks for it.",
     "no-optimizer-step": "loss.backward() only computes the gradients; optimizer.step() is what changes the "
                          "parameters.",
     "no-backward": "optimizer.step() follows the gradients in .grad, and only loss.backward() computes them: without "
@@ -190,7 +193,11 @@ def elbo_bugs(x, x_hat, mu, logvar, sigma2):
         "elbo-missing-constant": [-rec / (2 * sigma2) - kl],
         "elbo-wrong-constant": [-rec / (2 * sigma2) + const - kl, -rec / (2 * sigma2) - const / D - kl,
                                 -rec / (2 * sigma2) - const * B / D - kl, -rec / (2 * sigma2) - 2 * const - kl,
-                                -rec / (2 * sigma2) - D / 2 * math.log(2 * pi) - D * math.log(sigma2) - kl],
+                                -rec / (2 * sigma2) - D / 2 * math.log(2 * pi) - D * math.log(sigma2) - kl,
+                                -rec / (2 * sigma2) - 784 / 2 * math.log(2 * pi * sigma2) - kl,  # MNIST's D written in
+                                -rec / (2 * sigma2) - const * B - kl,  # D taken from x.numel()
+                                -rec / (2 * sigma2) - D / 2 * math.log(2 * pi) - kl,  # sigma2 left out of the log
+                                -rec / (2 * sigma2) - D / 2 * math.log(sigma2) - kl],  # log_Normal_diag: 2 pi dropped
         "kl-missing-half": [gauss(sigma2) - 2 * kl],
         "bce-instead-of-mse": [-bce - kl],
         "elbo-summed-over-batch": [gauss(sigma2) - kl.sum(), gauss(sigma2).sum() - kl],
