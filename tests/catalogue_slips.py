@@ -4,10 +4,11 @@ from tests.catalogue import check, s
 
 CORRECT_SLIPS = [
     (check.encoder, s.EncoderInPlaceRelu), (check.decoder, s.DecoderClonesZ), (check.vae_loss, s.loss_target_detached),
-    (check.sample, s.samp_one_at_a_time),
+    (check.sample, s.samp_one_at_a_time), (check.kl_divergence, s.kl_closure),
 ]
 
 WRONG_SLIPS = [
+    ("gradient-blocked", check.vae, s.VAELatentsDetached),
     ("wrong-values", check.interpolate, s.interp_lerp),  # weights in float32 whatever the codes' dtype
     ("wrong-values", check.interpolate, s.interp_outer),
     ("wrong-values", check.iwae_estimate, s.iwae_shift_not_restored),

@@ -149,3 +149,29 @@ def iwae_max_alone(log_weights):
 
 def iwae_k_minus_one(log_weights):
     return torch.logsumexp(log_weights, dim=0) - torch.log(torch.tensor(log_weights.shape[0] - 1.0))
+
+
+# ------------------------------------------------------------------ a VAE returning cut latents, and a closure
+class VAELatentsDetached(torch.nn.Module):
+    def __init__(self, input_dim=784, hidden_dim=400, latent_dim=20):
+        super().__init__()
+        self.fc1 = torch.nn.Linear(input_dim, hidden_dim)
+        self.fc21, self.fc22 = torch.nn.Linear(hidden_dim, latent_dim), torch.nn.Linear(hidden_dim, latent_dim)
+        self.fc3, self.fc4 = torch.nn.Linear(latent_dim, hidden_dim), torch.nn.Linear(hidden_dim, input_dim)
+
+    def forward(self, x):
+        h = F.relu(self.fc1(x.flatten(1)))
+        mu, logvar = self.fc21(h), self.fc22(h)
+        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+        return torch.sigmoid(self.fc4(F.relu(self.fc3(z)))), mu.detach(), logvar.detach()  # "only for the KL"
+
+
+def _make_kl():
+    half = 0.5
+
+    def kl(mu, logvar):
+        return -half * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+    return kl
+
+
+kl_closure = _make_kl()  # right: a closure

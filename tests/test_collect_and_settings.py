@@ -37,7 +37,8 @@ def test_lms_names_copies_and_a_nested_folder_are_matched_by_chapter_number(tmp_
     learners, is_class, _, notes = find_learners([tmp_path / "CLASS"], CHAPTERS)
     assert is_class and notes == [] and [s.name for s in learners] == ["ned", "smitheve"]
     ned, smith = learners
-    assert list(ned.notebooks) == ["03_decoder.ipynb"] and ned.notes == ["03_decoder.ipynb: graded notebooks/03_decoder.ipynb"]
+    assert list(ned.notebooks) == ["03_decoder.ipynb"]
+    assert ned.notes == ["03_decoder.ipynb: graded notebooks/03_decoder.ipynb"]
     assert list(smith.notebooks) == ["01_encoder.ipynb", KL]
     assert smith.notes == ["01_encoder.ipynb: graded smitheve_123456_7890123_01_encoder.ipynb",
                            f"{KL}: graded 04_kl_divergence (1).ipynb",
@@ -45,7 +46,8 @@ def test_lms_names_copies_and_a_nested_folder_are_matched_by_chapter_number(tmp_
 
 
 def test_of_two_copies_the_course_name_then_the_newest_is_graded_and_the_other_named(tmp_path):
-    old, new = _touch(tmp_path / "ada" / "04_kl_divergence-1.ipynb"), _touch(tmp_path / "ada" / "04_kl_divergence-2.ipynb")
+    old = _touch(tmp_path / "ada" / "04_kl_divergence-1.ipynb")
+    new = _touch(tmp_path / "ada" / "04_kl_divergence-2.ipynb")
     os.utime(old, (time.time() - 100, time.time() - 100))
     [ada], _, _, _ = find_learners([tmp_path / "ada"], CHAPTERS)
     assert ada.notebooks[KL] == new and f"{KL}: also found 04_kl_divergence-1.ipynb, not used (graded " \

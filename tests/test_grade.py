@@ -28,7 +28,8 @@ def test_solved_folder_scores_full_marks(capsys):
 def test_fresh_learner_folder_scores_zero_every_exercise_not_implemented(capsys):
     assert grade.main([]) == 1  # default: notebooks/
     out = capsys.readouterr().out
-    assert out.count("not-implemented") == len(EXERCISES) and "grade: 0/25 points (0%); exercises passed: 0 of 14" in out
+    assert out.count("not-implemented") == len(EXERCISES)
+    assert "grade: 0/25 points (0%); exercises passed: 0 of 14" in out
     assert "note:" not in out  # no notebook failed to run
 
 

@@ -23,7 +23,8 @@ NOTEBOOKS = [KL, PITFALLS_NB]
 MEAN_KL = "def kl_divergence(mu, logvar):\n    return -0.5 * torch.mean(1 + logvar - mu.pow(2) - logvar.exp())\n"
 HELPER_KL = "def kl_divergence(mu, logvar):\n    return terms(mu, logvar).sum()\n"
 HELPER = "def terms(mu, logvar):\n    return -0.5 * (1 + logvar - mu.pow(2) - logvar.exp())\n"
-LOCAL_NAMED_SOLUTIONS = ("def kl_divergence(mu, logvar):\n    solutions = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp())\n"
+LOCAL_NAMED_SOLUTIONS = ("def kl_divergence(mu, logvar):\n"
+                         "    solutions = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp())\n"
                          "    return solutions.sum()\n")
 
 

@@ -33,7 +33,8 @@ def _attacks(victim_notebook, secret, port):
     return {
         # every scratch folder a worker could use, made in advance and filled (the old shared-scratch attack)
         "a-spoils-scratch": "import glob, os, tempfile\nfor i in range(40):\n"
-                            "    os.makedirs(os.path.join(tempfile.gettempdir(), f'vae-grading-{i}', str(i)), exist_ok=True)\n"
+                            "    os.makedirs(os.path.join(tempfile.gettempdir(), f'vae-grading-{i}', str(i)),\n"
+                            "                exist_ok=True)\n"
                             "for d in glob.glob('/tmp/vae-grading-*'):\n"
                             "    for i in range(40):\n        os.makedirs(f'{d}/{i}', exist_ok=True)\n"
                             + WRONG["kl_divergence"][0],

@@ -79,7 +79,8 @@ def test_pieces_written_with_torch_distributions_are_carried_with_their_imports(
     extra = {"Normal": Normal, "dist_kl": dist_kl, "np": np}
     assert check.reparameterize(notebook_cell(rsample, "reparameterize", 2, extra)).passed
     assert check.kl_divergence(notebook_cell(kl, "kl_divergence", 3, extra)).passed
-    assert "from torch.distributions.normal import Normal" in (notebook_folder / "my_pieces" / "reparameterize.py").read_text()
+    saved = (notebook_folder / "my_pieces" / "reparameterize.py").read_text()
+    assert "from torch.distributions.normal import Normal" in saved
     _, reparameterize, _, kl_divergence = pieces.load_pieces()
     assert reparameterize is not solutions.reparameterize and kl_divergence is not solutions.kl_divergence
     out = capsys.readouterr().out

@@ -233,7 +233,8 @@ def main(argv=None):
     args = parse_args(argv)
     try:
         chapters, settings, overrides = _prepare(args)
-        submissions, is_class, folders, class_notes = find_learners(args.paths, chapters, args.pattern, args.one_learner)
+        found = find_learners(args.paths, chapters, args.pattern, args.one_learner)
+        submissions, is_class, folders, class_notes = found
         for option in ("csv", "feedback", "report", "gradescope", "lms_csv", "export_written"):
             if getattr(args, option):
                 _outside(getattr(args, option), folders, "--" + option.replace("_", "-"))

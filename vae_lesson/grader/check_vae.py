@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 import solutions
 
-from . import seeds
+from . import gradients, seeds
 from .check_modules import (B, D, H, Z, best_match, build, centre_logvar, decoder_layout, encoder_layout, linears,
                             outputs, seeded)
 from .compare import close, example
@@ -87,6 +87,28 @@ def _check_gradient(model, x):
     run(lambda: got[0].sum().backward(), what="backpropagating through your VAE")
     if any(l.weight.grad is None for l in linears(model) if tuple(l.weight.shape) in ((H, D), (Z, H), (2 * Z, H))):
         raise Failure("no-gradient", "no gradient reaches the encoder through x_hat. " + PITFALLS["no-gradient"])
+    _check_gradient_paths(model, x)
+
+
+def _check_gradient_paths(model, x):
+    """The loss reaches the encoder through mu and logvar (the KL) as well as through x_hat, and every layer gets
+    a gradient: a .detach() on what forward returns would pass every value check."""
+    encoder = [l for l in linears(model) if tuple(l.weight.shape) in ((H, D), (Z, H), (2 * Z, H))]
+    got = outputs(model, x, "VAE.forward(x)", 3, seed=2)
+    weights = gradients.weighting(got)
+    for i, name in ((1, "mu"), (2, "logvar")):
+        only = [w if j == i else torch.zeros_like(w) for j, w in enumerate(weights)]
+        grads = gradients.grads(got, [l.weight for l in encoder], only, "VAE.forward(x)")
+        if not any(gradients.nonzero(g) for g in grads):
+            raise Failure("gradient-blocked", f"no gradient reaches the encoder through the {name} your VAE returns, "
+                          "though its values are right: it is .detach()ed (or computed under torch.no_grad()), so the "
+                          "KL term could never shape the encoder.")
+    layers = linears(model)
+    grads = gradients.grads(got, [l.weight for l in layers], weights, "VAE.forward(x)")
+    cut = [f"Linear({l.in_features}->{l.out_features})" for l, g in zip(layers, grads) if not gradients.nonzero(g)]
+    if cut:
+        raise Failure("gradient-blocked", f"no gradient reaches the weights of your {', '.join(cut)}, though the "
+                      "outputs are right: training would never change them.")
 
 
 def _check_float64(model, x):
