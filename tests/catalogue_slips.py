@@ -8,6 +8,8 @@ CORRECT_SLIPS = [
 ]
 
 WRONG_SLIPS = [
+    ("wrong-values", check.interpolate, s.interp_no_start),
+    ("wrong-shape", check.vae_loss, s.loss_per_example_recon_plus_kl),
     ("gradient-blocked", check.vae, s.VAELatentsDetached),
     ("wrong-values", check.interpolate, s.interp_lerp),  # weights in float32 whatever the codes' dtype
     ("wrong-values", check.interpolate, s.interp_outer),

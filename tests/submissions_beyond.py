@@ -164,3 +164,8 @@ def interp_lerp_in_dtype(z_start, z_end, steps):
 def interp_outer_in_dtype(z_start, z_end, steps):
     t = torch.linspace(0, 1, steps, dtype=z_start.dtype, device=z_start.device)
     return z_start + torch.outer(t, z_end - z_start)
+
+
+def interp_no_start(z_start, z_end, steps):
+    t = torch.linspace(0, 1, steps + 1, dtype=z_start.dtype)[1:].unsqueeze(1)
+    return (1 - t) * z_start + t * z_end

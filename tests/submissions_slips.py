@@ -175,3 +175,9 @@ def _make_kl():
 
 
 kl_closure = _make_kl()  # right: a closure
+
+
+def loss_per_example_recon_plus_kl(x_hat, x, mu, logvar):
+    recon = F.mse_loss(x_hat, x, reduction="none").sum(dim=1)  # one per example
+    kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())  # one for the batch
+    return recon + kl

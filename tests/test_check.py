@@ -185,3 +185,8 @@ def test_iwae_slips_get_words_not_only_numbers():
     assert "never add that shift back" in check.iwae_estimate(s.iwae_shift_not_restored).message
     assert "largest log-weight alone" in check.iwae_estimate(s.iwae_max_alone).message
     assert "log(k - 1)" in check.iwae_estimate(s.iwae_k_minus_one).message
+
+
+def test_a_per_example_loss_and_a_path_missing_its_start_are_said_precisely():
+    assert "one value per example" in check.vae_loss(s.loss_per_example_recon_plus_kl).message
+    assert "first row" in check.interpolate(s.interp_no_start).message

@@ -44,6 +44,10 @@ def _scalar(fn, args, names, what):
     check_unchanged(before, args, names)
     if isinstance(value, torch.Tensor) and value.numel() == 1 and value.dim() and what.startswith("vae_loss"):
         value = value.reshape(())  # a loss of shape (1,) trains the same; the KL's task asks for a 0-d tensor
+    if isinstance(value, torch.Tensor) and value.dim() == 1 and len(value) == len(args[0]) > 1:
+        raise Failure("wrong-shape", f"{what} returned one value per example, shape {tuple(value.shape)}: the course "
+                                     "sums each term over the batch too, to one number. (A per-example term plus a "
+                                     "batch-summed one, added, gives every example the whole batch's other term.)")
     value = expect_tensor(value, what, ())
     got = gradients.grads([value], args, [torch.ones(())], what) if value.requires_grad else [None] * len(args)
     if not any(g is not None for g in got):
