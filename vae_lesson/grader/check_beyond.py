@@ -184,12 +184,9 @@ def _iwae_bugs(log_w):
         ("wrong-log-k", log_sum - math.log(k - 1), f"you subtract log(k - 1): the average of k = {k} weights divides "
                                                    f"by k. {log_k}"),
         ("wrong-values", log_sum - math.log(k) - top, "you shift the log-weights by each example's largest one, so "
-                                                      "that exp does not underflow, but never add that shift back: "
-                                                      "the log of the mean is the shift plus the log of the mean of "
-                                                      "the shifted weights."),
+                                                      "that exp does not underflow, but never add that shift back."),
         ("wrong-values", top, "you return each example's largest log-weight alone: the log of the mean of the weights "
-                              "adds to it the log of the mean of exp(log-weight - largest), a number between -log(k) "
-                              "and 0."),
+                              "is below it, by anything from 0 to log k."),
     ]
 
 

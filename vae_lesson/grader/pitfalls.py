@@ -31,9 +31,8 @@ PITFALLS = {
                         "trip or torch.no_grad() inside the computation leaves the output as it was and takes away "
                         "the gradient of what is behind it, so training never changes those weights. Compute "
                         "everything with torch operations on the tensors themselves.",
-    "model-built": "parameter_count is the formula for the VAE's size, written from its shapes: each nn.Linear(a, b) "
-                   "holds a * b weights and b biases. Building a model and counting its parameters skips the "
-                   "reasoning the exercise is about.",
+    "model-built": "parameter_count asks for the VAE's size reasoned out from its layers' shapes. Building a model and "
+                   "counting its parameters skips the reasoning the exercise is about.",
     "no-gradient": "the sample must stay differentiable: no .sample(), .detach() or torch.no_grad(). Built from mu "
                    "and the standard deviation by ordinary tensor arithmetic, with the noise as its only random "
                    "input, z lets gradients reach mu and logvar (that is what rsample() does).",
@@ -45,9 +44,8 @@ PITFALLS = {
                      "`with torch.no_grad():` limits the switch to its block.",
     "kl-missing-exp": "the closed form has both log sigma^2 and sigma^2 in it; you used logvar where the variance "
                       "sigma^2 itself belongs, and logvar is its log.",
-    "kl-wrong-term": "one term of the closed form is off. Inside the sum, per latent value: 1, plus the log-variance, "
-                     "minus the squared mean, minus the variance; with logvar = log sigma^2 the variance is its "
-                     "exponential, and the mean enters squared.",
+    "kl-wrong-term": "one term inside the closed form's sum is off (the message says which): go through chapter 04's "
+                     "derivation term by term, remembering that logvar is the log of the variance.",
     "kl-reversed": "that is KL(p || q), the prior's divergence from the posterior. The ELBO has KL(q(z|x) || p(z)), "
                    "and the KL is not symmetric: the two differ whenever q is not N(0, I).",
     "kl-monte-carlo": "your KL changes from call to call: an estimate at sampled codes (log q(z) minus log p(z)). "
