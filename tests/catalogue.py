@@ -1,6 +1,7 @@
 """The grader's catalogue: submissions that must pass, and wrong ones with the pitfall each must be named by.
 
-Read by tests/test_check.py; the submissions themselves are in tests/submissions_*.py.
+Read by tests/test_check.py; the submissions themselves are in tests/submissions_*.py. Chapter 06's train_step
+and sample cases are in tests/catalogue_training.py, the cut gradients and named slips in tests/catalogue_slips.py.
 """
 from types import SimpleNamespace
 
@@ -294,64 +295,12 @@ WRONG = [
     ("wrong-values", check.parameter_count, s.count_one_head),
     ("wrong-shape", check.parameter_count, s.count_string),
     ("wrong-shape", check.parameter_count, s.count_none),
-    ("grad-not-zeroed", check.train_step, s.ts_no_zero_grad),
-    ("grad-not-zeroed", check.train_step, s.ts_zero_grad_no_parens),
-    ("no-optimizer-step", check.train_step, s.ts_no_step),
-    ("no-optimizer-step", check.train_step, s.ts_step_no_parens),
-    ("no-backward", check.train_step, s.ts_no_backward),
-    ("no-backward", check.train_step, s.ts_backward_no_parens),
-    ("loss-item-before-backward", check.train_step, s.ts_item_then_backward),
-    ("loss-item-before-backward", check.train_step, s.ts_tensor_from_item),
-    ("loss-item-before-backward", check.train_step, s.ts_tensor_from_item_no_grad),
-    ("model-in-eval-mode", check.train_step, s.ts_eval_mode),
-    ("model-in-eval-mode", check.train_step, s.ts_eval_at_end),
-    ("model-in-eval-mode", check.train_step, s.ts_train_false),
-    ("step-before-backward", check.train_step, s.ts_step_first),
-    ("step-before-backward", check.train_step, s.ts_step_zero_backward),
-    ("step-before-backward", check.train_step, s.ts_no_zero_step_first),
-    ("step-before-backward", check.train_step, s.ts_step_first_zeros),
-    ("grad-zeroed-before-step", check.train_step, s.ts_zero_between),
-    ("grad-zeroed-before-step", check.train_step, s.ts_model_zero_between),
-    ("no-grad-in-training", check.train_step, s.ts_no_grad_forward),
-    ("no-grad-in-training", check.train_step, s.ts_decorated_no_grad),
-    ("returns-tensor", check.train_step, s.ts_returns_loss),
-    ("returns-tensor", check.train_step, s.ts_returns_detached),
-    ("mean-reduction", check.train_step, s.ts_mse_default),
-    ("mean-reduction", check.train_step, s.ts_batch_mean),
-    ("mean-reduction", check.train_step, s.ts_batch_mean_tensor),
-    ("missing-kl-term", check.train_step, s.ts_no_kl),
-    ("wrong-values", check.train_step, s.ts_loss_after_step),
-    ("wrong-values", check.train_step, s.ts_own_optimizer),
-    ("wrong-values", check.train_step, s.ts_step_twice),
-    ("wrong-values", check.train_step, s.ts_constant),
-    ("wrong-shape", check.train_step, s.ts_returns_none),
-    ("wrong-shape", check.train_step, s.ts_returns_tuple),
-    ("raised", check.train_step, s.ts_view_784),
-    ("too-slow", check.train_step, s.ts_endless),
-    ("not-implemented", check.train_step, s.ts_stub),
-    ("sample-builds-graph", check.sample, s.samp_no_no_grad),
-    ("sample-builds-graph", check.sample, s.samp_detach),
-    ("sample-wrong-dtype", check.sample, s.samp_float32),
-    ("sample-wrong-dtype", check.sample, s.samp_normal_default),
-    ("sample-not-fresh", check.sample, s.samp_seeded),
-    ("sample-not-fresh", check.sample, s.samp_generator),
-    ("noise-not-randn-like", check.sample, s.samp_rand),
-    ("noise-not-randn-like", check.sample, s.samp_rand_like),
-    ("wrong-values", check.sample, s.samp_scaled),
-    ("wrong-values", check.sample, s.samp_shifted),
-    ("wrong-values", check.sample, s.samp_logits),
-    ("wrong-values", check.sample, s.samp_random_images),
-    ("wrong-shape", check.sample, s.samp_latent_20),
-    ("wrong-shape", check.sample, s.samp_latent_20_with_graph),
-    ("wrong-shape", check.sample, s.samp_returns_z),
-    ("wrong-shape", check.sample, s.samp_transposed),
-    ("wrong-shape", check.sample, s.samp_none),
-    ("raised", check.sample, s.samp_raises),
-    ("too-slow", check.sample, s.samp_endless),
 ]
 
-# Cut gradients and slips named since (tests/catalogue_slips.py): one catalogue, two files.
-from tests.catalogue_slips import CORRECT_SLIPS, WRONG_SLIPS  # noqa: E402 -- reads `s` above
+# One catalogue in three files, each reading `s` above: chapter 06's training step and sampling, and the cut
+# gradients and slips named since.
+from tests.catalogue_slips import CORRECT_SLIPS, WRONG_SLIPS  # noqa: E402
+from tests.catalogue_training import WRONG_TRAINING  # noqa: E402
 
 CORRECT += CORRECT_SLIPS
-WRONG += WRONG_SLIPS
+WRONG += WRONG_TRAINING + WRONG_SLIPS

@@ -19,15 +19,19 @@ import sys
 from pathlib import Path
 
 from . import REPO_ROOT
-from .grader import exports, isolation
+from .grader import exports, isolation, sandbox
 from .grader.chapters import UnreadableNotebook, learner_job, read_chapters, read_learner_notebook, written_answer
+from .grader.child import cell_limit
 from .grader.collect import DEFAULT_PATTERN, BadInput, find_learners, parse_chapters
 from .grader.config import read_overrides, read_roster, read_settings
 from .grader.gradebook import Learner, Result, class_table, learner_table, write_csv, write_feedback
+from .grader.pitfalls import PITFALLS
 from .grader.supervisor import WorkerFailed, grade_jobs
 
-GRADER_IDS = ["missing-notebook", "unreadable-notebook", "missing-cell", "not-defined", "reference-submitted",
-              "grader-tampered", "kernel-died"]
+# Verdicts the grading command gives besides the checks' pitfalls; a rubric may name them too.
+GRADER_PITFALLS = ["missing-notebook", "unreadable-notebook", "missing-cell", "not-defined", "reference-submitted",
+                   "grader-tampered", "kernel-died"]
+
 
 
 def _unjudged(chapter, pitfall, message):
@@ -129,8 +133,9 @@ def parse_args(argv):
     add("--csv", type=Path, help="write the gradebook here: one row per learner")
     add("--feedback", type=Path, help="write one feedback file per learner here (default with --csv: feedback/ "
                                       "beside the CSV)")
-    add("--time-limit", type=float, default=30.0, help="the per-notebook limit in seconds (default 30; the "
-                                                       "per-cell limit is half of it, the per-call limit 5 s)")
+    add("--time-limit", type=float, default=30.0,
+        help=f"the per-notebook limit in seconds (default 30; the per-cell limit is half of it, the per-call limit "
+             f"{sandbox.TIME_LIMIT:g} s)")
     add("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks graded at a time")
     add("--pattern", default=DEFAULT_PATTERN, help="regular expression matching a learner's file name to a "
                                                    "chapter; its group named chapter captures the number")
@@ -166,8 +171,7 @@ def parse_args(argv):
 def _settings_line(args):
     shown = {"sandbox": "none (--unsandboxed)" if args.unsandboxed else "bubblewrap, one per learner",
              "seed": args.seed, "per-notebook limit": f"{args.time_limit:g} s",
-             "per-cell limit": f"{max(1.0, args.time_limit / 2):g} s",
-             "per-call limit": "5 s"}
+             "per-cell limit": f"{cell_limit(args.time_limit):g} s", "per-call limit": f"{sandbox.TIME_LIMIT:g} s"}
     for name in ("chapters", "assignment", "config", "overrides"):
         value = getattr(args, name)
         if value:
@@ -213,11 +217,7 @@ def _prepare(args):
     chapters = read_chapters()
     exercises = [ex.name for c in chapters.values() for ex in c.exercises]
     written = [w.name for c in chapters.values() for w in c.written]
-    pitfalls = GRADER_IDS + ["too-slow"]
-    if args.config:
-        from .grader.pitfalls import PITFALLS  # imports torch: only when a rubric is to be checked
-        pitfalls += list(PITFALLS)
-    settings = read_settings(args.config, exercises + written, pitfalls)
+    settings = read_settings(args.config, exercises + written, list(PITFALLS) + GRADER_PITFALLS)
     if args.assignment:
         if args.assignment not in settings.assignments:
             raise BadInput(f"--assignment {args.assignment!r} is not in the config's [assignments] "

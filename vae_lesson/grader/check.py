@@ -19,7 +19,7 @@ from .check_training import train_step
 from .check_vae import vae
 from .compare import close, example, expect_tensor, shape_errors_as_wrong_shape
 from .hints import hint
-from .pitfalls import KL_BUGS, PITFALLS, kl_slips, loss_bugs
+from .pitfalls import KL_BUGS, PITFALLS, explain, kl_slips, loss_bugs
 from .result import CheckResult, graded
 from .sandbox import Failure, check_unchanged, run
 
@@ -142,13 +142,10 @@ def vae_loss(fn):
                       "changes what a learning rate means: the course sums over the batch (reduction='sum').\n"
                       + shown)
     pitfall = _name_variant(got, loss_bugs(x_hat, x, mu, logvar)) or "wrong-values"
-    if pitfall == "kl-sign-flipped":  # the KL itself may be right: it is how it enters the loss
-        raise Failure(pitfall, "the KL enters your loss with a minus sign: the loss is the negative ELBO, "
-                               "reconstruction error plus the KL, since the ELBO subtracts the KL.\n" + shown)
     if pitfall == "mean-reduction":
         raise Failure(pitfall, "a term is averaged, not summed: F.mse_loss's default divides the reconstruction by "
                       f"the {x.numel()} pixels of the batch, a KL mean by the {len(mu)} examples or {mu.numel()} "
                       "latent values. Dividing the two "
                       "terms by different counts shifts the weight of one against the other (and the scale). Use "
                       "reduction='sum' and torch.sum for both.\n" + shown)
-    raise Failure(pitfall, f"{PITFALLS[pitfall]}\n{shown}")
+    raise Failure(pitfall, f"{explain('vae_loss', pitfall)}\n{shown}")

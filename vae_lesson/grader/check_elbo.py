@@ -5,7 +5,7 @@ from solutions import beyond
 
 from . import gradients, seeds
 from .compare import close, expect_tensor, fmt, shape_errors_as_wrong_shape
-from .pitfalls import PITFALLS, elbo_bugs
+from .pitfalls import PITFALLS, elbo_bugs, explain
 from .result import graded
 from .sandbox import Failure, check_unchanged, run
 
@@ -15,15 +15,6 @@ def _elbo_inputs(g, batch=5, pixels=12, latent=3):
     x, x_hat = torch.rand(batch, pixels, generator=g), torch.rand(batch, pixels, generator=g).mul(0.9).add(0.05)
     mu, logvar = torch.randn(batch, latent, generator=g), torch.rand(batch, latent, generator=g).mul(3).sub(2)
     return x, x_hat, mu, logvar
-
-
-_ELBO_MEAN = ("a mean where the ELBO sums: log N(x; x_hat, sigma2 I) is the sum of D per-pixel log-densities and the "
-              "KL the sum over the latent dims (F.mse_loss averages unless reduction='none' or 'sum'). A mean "
-              "divides a term by its count and so is no longer a log-density in nats.")
-
-
-_ELBO_KL_SIGN = ("the KL enters your ELBO with a plus sign: the ELBO is the expected log-likelihood minus the KL "
-                 "(the KL itself is never negative, and subtracting it is what makes the ELBO a lower bound).")
 
 
 @graded("elbo_estimate", beyond.elbo_estimate)
@@ -59,7 +50,7 @@ def elbo_estimate(fn):
                           "is right only for 0.5). " + PITFALLS["elbo-wrong-variance"] + "\n" + shown)
         for pitfall, candidates in elbo_bugs(*inputs, s2).items():
             if any(close(got, c) for c in candidates):
-                why = {"mean-reduction": _ELBO_MEAN, "kl-sign-flipped": _ELBO_KL_SIGN}.get(pitfall, PITFALLS[pitfall])
+                why = explain("elbo_estimate", pitfall)
                 raise Failure(pitfall, f"{why}\n{shown}")
         if torch.isnan(got).any():
             raise Failure("wrong-values", "your ELBO has NaN values: std = exp(0.5 * logvar), and logvar may be "

@@ -158,17 +158,12 @@ def judge_gradients(model, ref, x, what, output_names):
     want = want if isinstance(want, tuple) else (want,)
     weights = gradients.weighting(got)
     for i, name in enumerate(output_names):  # each output's path on its own, to say which one is cut
-        only = [w if j == i else torch.zeros_like(w) for j, w in enumerate(weights)]
+        only = gradients.only(weights, i)
         gradients.judge(f"your {what.split('.')[0]}'s {name}", [f"`{x_name(what)}`"],
-                        gradients.grads(got, [x_got], only, what), gradients.grads(want, [x_ref], only, "the reference"),
+                        gradients.grads(got, [x_got], only, what),
+                        gradients.grads(want, [x_ref], only, "the reference"),
                         " (.detach(), .data or torch.no_grad() inside forward): the layers before it would never learn")
-    layers = linears(model)
-    grads = gradients.grads(got, [l.weight for l in layers], weights, what)
-    cut = [f"Linear({l.in_features}->{l.out_features})" for l, g in zip(layers, grads) if not gradients.nonzero(g)]
-    if cut:
-        raise Failure("gradient-blocked", f"no gradient reaches the weights of your {', '.join(cut)}, though the "
-                      f"outputs are right: that layer runs under torch.no_grad() or its output is .detach()ed, so "
-                      "training would never change it.")
+    gradients.judge_layers(linears(model), got, weights, what)
 
 
 def x_name(what):

@@ -17,6 +17,13 @@ from .result import GENERIC, CheckResult
 from .sandbox import learner_line
 
 MESSAGE_LIMIT = 4000  # characters of a message kept; learner text can be long
+
+
+def cell_limit(notebook_limit):
+    """The per-cell limit: half the per-notebook one, and at least a second."""
+    return max(1.0, notebook_limit / 2)
+
+
 UNDEFINED = re.compile(r"NameError: name '(\w+)' is not defined")
 
 

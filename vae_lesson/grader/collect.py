@@ -3,11 +3,13 @@
 A learner's notebook is matched to a chapter by the chapter's number in its file name, as nbgrader's
 zip_collect matches by a pattern: `smitheve_123456_7890123_01_encoder.ipynb`, `01_encoder (1).ipynb`
 and `notebooks/01_encoder.ipynb` (one folder down) are all chapter 01. What was found and not used is
-said, never dropped without a word. No torch here: the grading command stays quick to start.
+said, never dropped without a word.
 """
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .chapters import SOURCE_DIR
 
 # The chapter's two digits, after the start of the name or a non-digit, then the chapter's words, then an
 # optional copy number (" (1)", "-2", "_3") that downloads and resubmissions add.
@@ -50,7 +52,6 @@ def _candidates(folder):
 
 
 def _course_numbers():
-    from .chapters import SOURCE_DIR
     return {p.name[:2] for p in SOURCE_DIR.glob("*.ipynb")}
 
 

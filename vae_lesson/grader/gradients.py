@@ -28,11 +28,13 @@ def weighting(outputs, seed=0):
 
 
 def grads(outputs, wrt, weights, what):
-    """d(sum of weight * output)/d(each of wrt): None where no gradient reaches it, run as learner code."""
-    outputs = [o for o in outputs if isinstance(o, torch.Tensor) and o.requires_grad]
-    if not outputs:
+    """d(sum of weight * output)/d(each of wrt): None where no gradient reaches it, run as learner code. An output
+    whose weight is None is left out, so that only the others' paths count."""
+    pairs = [(o, w) for o, w in zip(outputs, weights)
+             if w is not None and isinstance(o, torch.Tensor) and o.requires_grad]
+    if not pairs:
         return [None] * len(wrt)
-    total = sum((o * w).sum() for o, w in zip(outputs, weights))
+    total = sum((o * w).sum() for o, w in pairs)
     return list(run(torch.autograd.grad, total, wrt, allow_unused=True, retain_graph=True,
                     what=f"backpropagating through {what}"))
 
@@ -49,6 +51,22 @@ def judge(what, names, got, want, why=""):
         raise Failure("gradient-blocked", f"the gradient reaching {_listed(off)} from {what} differs from the "
                                           f"reference's, though the values are right: part of the computation is "
                                           f"cut from the graph{why}.")
+
+
+def only(weights, i):
+    """The weighting that follows output i alone."""
+    return [w if j == i else None for j, w in enumerate(weights)]
+
+
+def judge_layers(layers, got, weights, what):
+    """Raise gradient-blocked naming the nn.Linear layers (of a model whose outputs are `got`) that no gradient
+    reaches, for the weighting `weights` of those outputs."""
+    reached = grads(got, [layer.weight for layer in layers], weights, what)
+    cut = [f"Linear({l.in_features}->{l.out_features})" for l, g in zip(layers, reached) if not nonzero(g)]
+    if cut:
+        raise Failure("gradient-blocked", f"no gradient reaches the weights of your {', '.join(cut)}, though the "
+                                          "outputs are right: that layer runs under torch.no_grad() or its output "
+                                          "is .detach()ed, so training would never change it.")
 
 
 def _listed(names):

@@ -122,6 +122,31 @@ PITFALLS = {
     "too-slow": "your code took too long; a check allows it a few seconds.",
 }
 
+# Where a pitfall's general explanation does not fit an exercise, the one that does: what a check says and the
+# "Why:" line under its verdict both come from explain(exercise, pitfall).
+_LOSS_TERM = ("a loss term must stay a tensor connected to {inputs}: .item(), .detach(), numpy or torch.no_grad() "
+              "make a number the optimiser cannot follow back to the {whose} weights, even if requires_grad is set "
+              "again.")
+EXPLANATIONS = {
+    ("kl_divergence", "no-gradient"): _LOSS_TERM.format(inputs="mu and logvar", whose="encoder's"),
+    ("vae_loss", "no-gradient"): _LOSS_TERM.format(inputs="x_hat, mu and logvar", whose="model's"),
+    ("vae_loss", "kl-sign-flipped"): "the KL enters your loss with a minus sign: the loss is the negative ELBO, "
+                                     "reconstruction error plus the KL, since the ELBO subtracts the KL.",
+    ("elbo_estimate", "kl-sign-flipped"): "the KL enters your ELBO with a plus sign: the ELBO is the expected "
+                                          "log-likelihood minus the KL (the KL itself is never negative, and "
+                                          "subtracting it is what makes the ELBO a lower bound).",
+    ("elbo_estimate", "mean-reduction"): "a mean where the ELBO sums: log N(x; x_hat, sigma2 I) is the sum of D "
+                                         "per-pixel log-densities and the KL the sum over the latent dims "
+                                         "(F.mse_loss averages unless reduction='none' or 'sum'). A mean divides a "
+                                         "term by its count and so is no longer a log-density in nats.",
+}
+
+
+def explain(exercise, pitfall):
+    """What `pitfall` means in `exercise`: its own explanation there, else the general one."""
+    return EXPLANATIONS.get((exercise, pitfall)) or PITFALLS.get(pitfall, "")
+
+
 # Reparameterization variants: (pitfall, what the code does, (mu, logvar) -> z). Each draws eps exactly as
 # the reference does, so with the same seed a learner's buggy code reproduces its variant to the last bit.
 REPARAMETERIZE_BUGS = [

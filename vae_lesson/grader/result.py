@@ -3,20 +3,12 @@ import html
 from dataclasses import dataclass
 
 from .hints import HINTS
-from .pitfalls import PITFALLS
+from .pitfalls import explain
 from .sandbox import Failure
 
 MIME_TYPE = "application/vnd.vae-lesson.check+json"  # shown in a notebook; the grading command never reads it
 # Exercises that answer a question rather than write code the chapter goes on to use: no reference stands in.
 QUESTIONS = {"spot_the_bug"}
-# Where a pitfall's general explanation does not fit an exercise, the one that does.
-EXPLANATIONS = {
-    ("kl_divergence", "no-gradient"): "a loss term must stay a tensor connected to mu and logvar: .item(), "
-                                      ".detach(), numpy or torch.no_grad() make a number the optimiser cannot "
-                                      "follow back to the encoder's weights, even if requires_grad is set again.",
-}
-EXPLANATIONS[("vae_loss", "no-gradient")] = EXPLANATIONS[("kl_divergence", "no-gradient")].replace(
-    "connected to mu and logvar", "connected to x_hat, mu and logvar").replace("encoder's", "model's")
 GENERIC = {"wrong-shape", "wrong-values", "modified-input", "not-implemented", "raised", "too-slow"}
 
 
@@ -38,7 +30,7 @@ class CheckResult:
     def explanation(self):
         if not self.pitfall:
             return ""
-        return EXPLANATIONS.get((self.exercise, self.pitfall)) or PITFALLS.get(self.pitfall, "")
+        return explain(self.exercise, self.pitfall)
 
     def _stand_in(self):
         if self.exercise in QUESTIONS:

@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 
 from . import integrity, seeds
-from .child import child_main, verdict
+from .child import cell_limit, child_main, verdict
 
 PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 
@@ -46,7 +46,7 @@ def prepare(jobs, time_limit):
     for name in names:
         checks[name](references[name])  # warm every code path the checks take on a right answer
     return {"checks": checks, "references": references, "baseline": integrity.grader_state(),
-            "cell_seconds": max(1.0, time_limit / 2)}
+            "cell_seconds": cell_limit(time_limit)}
 
 
 class Running:
