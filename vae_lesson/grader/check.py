@@ -10,18 +10,18 @@ import torch
 
 import solutions
 
-from . import gradients, seeds
+from . import gradients, learner, seeds
 from .check_beyond import condition, interpolate, iwae_estimate, parameter_count, spot_the_bug
 from .check_elbo import elbo_estimate
 from .check_modules import decoder, encoder
 from .check_sampling import reparameterize, sample
 from .check_training import train_step
 from .check_vae import vae
-from .compare import close, example, expect_tensor, shape_errors_as_wrong_shape
+from .compare import check_unchanged, close, example, expect_tensor, shape_errors_as_wrong_shape
 from .hints import hint
 from .pitfalls import KL_BUGS, PITFALLS, explain, kl_slips, loss_bugs
 from .result import CheckResult, graded
-from .sandbox import Failure, check_unchanged, run
+from .sandbox import Failure
 
 __all__ = ["PITFALLS", "CheckResult", "encoder", "reparameterize", "decoder", "vae", "kl_divergence", "vae_loss",
            "spot_the_bug", "interpolate", "elbo_estimate", "iwae_estimate", "condition", "parameter_count", "hint",
@@ -36,12 +36,12 @@ def _latents():
 
 
 def _scalar(fn, args, names, what):
-    """(the value, detached; its gradient with respect to each of args, None where none reaches)."""
+    """(the value; its gradient with respect to each of args, None where none reaches)."""
     args = [a.clone().requires_grad_() for a in args]
-    before = [a.detach().clone() for a in args]
     with shape_errors_as_wrong_shape(f"{what} must return one number for the whole batch:\n"):
-        value = run(fn, *args, what=what)
-    check_unchanged(before, args, names)
+        out = learner.call(fn, *args, what=what)
+    check_unchanged(out, names)
+    value = out.value
     if isinstance(value, torch.Tensor) and value.numel() == 1 and value.dim() and what.startswith("vae_loss"):
         value = value.reshape(())  # a loss of shape (1,) trains the same; the KL's task asks for a 0-d tensor
     if isinstance(value, torch.Tensor) and value.dim() == 1 and len(value) == len(args[0]) > 1:
@@ -49,12 +49,13 @@ def _scalar(fn, args, names, what):
                                      "sums each term over the batch too, to one number. (A per-example term plus a "
                                      "batch-summed one, added, gives every example the whole batch's other term.)")
     value = expect_tensor(value, what, ())
-    got = gradients.grads([value], args, [torch.ones(())], what) if value.requires_grad else [None] * len(args)
+    got = (learner.grads(out, [torch.ones(out.value.shape)], range(len(args)), what) if out.requires_grad
+           else [None] * len(args))
     if not any(g is not None for g in got):
         raise Failure("no-gradient", f"{what} returned a number whose gradient does not reach its inputs (was "
                                      ".item(), .detach(), numpy or torch.no_grad() used, even if requires_grad was "
                                      "set again afterwards?): the optimiser could not learn from it.")
-    return value.detach(), got
+    return value, got
 
 
 def _judge_gradients(reference, args, got, names, what, judged):
@@ -82,7 +83,7 @@ def kl_divergence(fn):
     got, grads = _scalar(fn, [mu, logvar], ["mu", "logvar"], "kl_divergence(mu, logvar)")
     if close(got, expected):
         _judge_gradients(solutions.kl_divergence, [mu, logvar], grads, ["mu", "logvar"], "your KL", [0, 1])
-        zero = run(fn, torch.zeros(2, 3), torch.zeros(2, 3), what="kl_divergence(0, 0)")
+        zero = learner.call(fn, torch.zeros(2, 3), torch.zeros(2, 3), what="kl_divergence(0, 0)").value
         if isinstance(zero, torch.Tensor) and abs(float(zero)) < 1e-6:
             return f"matches the closed form: {expected.item():.4f} on the test batch, 0 at mu = 0, logvar = 0."
     B, Z = mu.shape
@@ -92,7 +93,7 @@ def kl_divergence(fn):
         what = next((what for what, value in candidates if pitfall is None and close(got, value)), None)
         if what:
             raise Failure(slip, f"{what}. {PITFALLS[slip]}\n{shown}")
-    again = run(fn, mu.clone(), logvar.clone(), what="kl_divergence(mu, logvar), called again")
+    again = learner.call(fn, mu.clone(), logvar.clone(), what="kl_divergence(mu, logvar), called again").value
     again = again.detach().reshape(()) if isinstance(again, torch.Tensor) and again.numel() == 1 else got
     if pitfall is None and torch.isfinite(got) and torch.isfinite(again) and not close(again, got):
         raise Failure("kl-monte-carlo", f"{PITFALLS['kl-monte-carlo']}\nTwo calls on the same batch gave "

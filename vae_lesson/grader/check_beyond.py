@@ -2,18 +2,16 @@
 import math
 import numbers
 import re
-from contextlib import contextmanager
 
 import torch
-from torch import nn
 
 from solutions import beyond
 
-from . import seeds
-from .compare import close, example, expect_tensor, shape_errors_as_wrong_shape
+from . import learner, seeds
+from .compare import check_unchanged, close, example, expect_tensor, shape_errors_as_wrong_shape
 from .pitfalls import PITFALLS
 from .result import graded
-from .sandbox import Failure, check_unchanged, run
+from .sandbox import Failure
 
 # Chapter 07's answer vocabulary: its six pitfalls, then five more bugs, three of which are in the mysteries.
 NAMES = ("logvar-as-variance", "std-not-exponentiated", "mean-reduction", "noise-not-randn-like", "missing-sigmoid",
@@ -59,10 +57,10 @@ def _name(answer):
 @graded("spot_the_bug", beyond.spot_the_bug)
 def spot_the_bug(fn):
     """Check the names given to chapter 07's three mysteries, {"A": name, "B": name, "C": name}."""
-    answer, expected = run(fn, what="spot_the_bug()"), beyond.spot_the_bug()
+    answer, expected = learner.call(fn, what="spot_the_bug()").value, beyond.spot_the_bug()
     shape = 'return a dict with one name per mystery: {"A": "...", "B": "...", "C": "..."}'
     if not isinstance(answer, dict):
-        raise Failure("wrong-shape", f"spot_the_bug() returned {type(answer).__name__}; {shape}.")
+        raise Failure("wrong-shape", f"spot_the_bug() returned {learner.kind(answer)}; {shape}.")
     answer = {str(k).strip().upper(): v for k, v in answer.items()}
     missing, extra = sorted(set(expected) - set(answer)), sorted(set(answer) - set(expected))
     if missing or extra:
@@ -70,7 +68,7 @@ def spot_the_bug(fn):
                       + (f"Not a mystery: {', '.join(extra)}." if extra else ""))
     for key in expected:
         if not isinstance(answer[key], str):
-            raise Failure("wrong-shape", f"the name for mystery {key} is {type(answer[key]).__name__}; give each "
+            raise Failure("wrong-shape", f"the name for mystery {key} is {learner.kind(answer[key])}; give each "
                                          f"as a string, one of: {', '.join(NAMES)}.")
         if _name(answer[key]) not in NAMES:
             raise Failure("wrong-values", f"{answer[key]!r} (mystery {key}) is not a name from the list: "
@@ -95,11 +93,10 @@ def interpolate(fn):
     for latent, steps in ((2, 7), (5, 2), (3, 11)):
         z0, z1 = torch.randn(latent, generator=g), torch.randn(latent, generator=g)
         expected = beyond.interpolate(z0, z1, steps)
-        given = (z0.clone(), z1.clone())
         with shape_errors_as_wrong_shape(_WEIGHTS_SHAPE):
-            got = run(fn, *given, steps, what=f"interpolate(z0, z1, {steps})")
-        check_unchanged([z0, z1], list(given), ["z_start", "z_end"])
-        got = expect_tensor(got, f"interpolate(z_start, z_end, steps={steps})", expected.shape)
+            out = learner.call(fn, z0, z1, steps, what=f"interpolate(z0, z1, {steps})")
+        check_unchanged(out, ["z_start", "z_end"])
+        got = expect_tensor(out.value, f"interpolate(z_start, z_end, steps={steps})", expected.shape)
         if got.dtype != z0.dtype:
             raise Failure("wrong-values", f"the path came back as {got.dtype} for codes in {z0.dtype}: the decoder "
                                           "that reads it is in the codes' dtype. Keep theirs (and their device).")
@@ -122,7 +119,7 @@ def _judge_precision(fn, g):
     dtype of linspace) leave the path float32-precise, though it comes back as float64."""
     z0, z1 = torch.randn(4, generator=g, dtype=torch.float64), torch.randn(4, generator=g, dtype=torch.float64)
     try:
-        got = run(fn, z0, z1, 7, what="interpolate(z0, z1, 7) with float64 codes")
+        got = learner.call(fn, z0, z1, 7, what="interpolate(z0, z1, 7) with float64 codes").value
     except Failure as failure:
         if failure.pitfall == "raised" and "dtype" in failure.message:
             raise Failure("wrong-values", "with float64 codes your code fails: the weights t were made in torch's "
@@ -145,9 +142,10 @@ def iwae_estimate(fn):
     """Check iwae_estimate(log_weights (k, batch)) -> (batch,) log of the mean of the weights, stably."""
     g = torch.Generator().manual_seed(seeds.of(23))
     log_w = torch.randn(7, 5, generator=g) * 3 - torch.linspace(200, 900, 5)  # real log-weights: far below zero
-    (k, batch), expected, given = log_w.shape, beyond.iwae_estimate(log_w), log_w.clone()
-    got = run(fn, given, what="iwae_estimate(log_weights)")
-    check_unchanged([log_w], [given], ["log_weights"])  # chapter 09 passes views of one pool of log-weights
+    (k, batch), expected = log_w.shape, beyond.iwae_estimate(log_w)
+    out = learner.call(fn, log_w, what="iwae_estimate(log_weights)")
+    check_unchanged(out, ["log_weights"])  # chapter 09 passes views of one pool of log-weights
+    got = out.value
     if isinstance(got, torch.Tensor) and got.shape == (k,):
         raise Failure("wrong-shape", f"iwae_estimate returned shape ({k},): one value per sample. Dim 0 holds the "
                                      f"k = {k} samples of each of the {batch} examples; average over it.")
@@ -219,7 +217,7 @@ def condition(fn):
         expected = beyond.condition(v, labels, num_classes=classes)
         call = f"condition(v, labels={labels.tolist()}" + (")" if classes == 10 else f", num_classes={classes})")
         with shape_errors_as_wrong_shape():
-            got = run(fn, v.clone(), labels.clone(), what=call, **({} if classes == 10 else {"num_classes": classes}))
+            got = learner.call(fn, v, labels, what=call, kwargs={} if classes == 10 else {"num_classes": classes}).value
         _name_label_code(got, v, labels, classes)
         if classes != 10 and isinstance(got, torch.Tensor) and got.shape == (len(v), v.shape[1] + 10):
             raise Failure("label-not-one-hot", f"{call} returned codes of 10 positions: use the num_classes passed in.")
@@ -240,19 +238,19 @@ def parameter_count(fn):
     """Check parameter_count(input_dim, hidden_dim, latent_dim) -> the VAE's number of parameters."""
     for sizes in ((784, 400, 20), (10, 7, 3), (1, 1, 1)):
         expected = beyond.parameter_count(*sizes)
-        with _modules_built() as built:
-            got = run(fn, *sizes, what=f"parameter_count{sizes}")
+        out = learner.call(fn, *sizes, what=f"parameter_count{sizes}", spy=True)
+        got, built = out.value, out.built
         if built:
             raise Failure("model-built", f"parameter_count{sizes} built {', '.join(sorted(set(built)))} to count its "
                           "parameters: the task asks for the count from the sizes alone, by the formula for each "
                           "nn.Linear's weights and biases.")
         if isinstance(got, torch.Tensor) and got.numel() == 1 and not got.is_floating_point():
             got = got.item()
-        if isinstance(got, (float, torch.Tensor)) or (hasattr(got, "dtype") and "float" in str(got.dtype)):
+        if isinstance(got, (float, torch.Tensor)) or (isinstance(got, learner.Opaque) and "float" in got.dtype):
             raise Failure("wrong-shape", f"parameter_count{sizes} returned {got!r}, a float; the task asks for an int "
                                          "(a count is whole: `/` makes a float where `//` or int() would not).")
         if isinstance(got, bool) or not isinstance(got, numbers.Integral):
-            raise Failure("wrong-shape", f"parameter_count{sizes} returned {got!r} ({type(got).__name__}); expected "
+            raise Failure("wrong-shape", f"parameter_count{sizes} returned {got!r} ({learner.kind(got)}); expected "
                                          "a whole number, an int.")
         if int(got) != expected:
             D, H, Z = sizes
@@ -262,18 +260,3 @@ def parameter_count(fn):
                           + (PITFALLS[pitfall] if pitfall != "wrong-values" else
                              "Count every nn.Linear of the encoder (hidden, mu, logvar) and the decoder (hidden, out)."))
     return "the number of weights and biases of VAE(D, H, Z) for every size tried, as an int, from the sizes alone."
-
-
-@contextmanager
-def _modules_built():
-    """The nn.Modules built while learner code runs, by class name (the count is to come from the sizes)."""
-    built, original = [], nn.Module.__init__
-
-    def spy(self, *args, **kwargs):
-        built.append(type(self).__name__)
-        return original(self, *args, **kwargs)
-    nn.Module.__init__ = spy
-    try:
-        yield built
-    finally:
-        nn.Module.__init__ = original

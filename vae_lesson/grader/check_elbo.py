@@ -3,11 +3,11 @@ import torch
 
 from solutions import beyond
 
-from . import gradients, seeds
-from .compare import close, expect_tensor, fmt, shape_errors_as_wrong_shape
+from . import gradients, learner, seeds
+from .compare import check_unchanged, close, expect_tensor, fmt, shape_errors_as_wrong_shape
 from .pitfalls import PITFALLS, elbo_bugs, explain
 from .result import graded
-from .sandbox import Failure, check_unchanged, run
+from .sandbox import Failure
 
 
 def _elbo_inputs(g, batch=5, pixels=12, latent=3):
@@ -29,10 +29,10 @@ def elbo_estimate(fn):
         extra = {} if sigma2 is None else {"sigma2": sigma2}
         call = "elbo_estimate(x, x_hat, mu, logvar" + ("" if sigma2 is None else f", sigma2={sigma2}") + ")"
         expected = beyond.elbo_estimate(*inputs, sigma2=s2)
-        before = [t.clone() for t in inputs]
         with shape_errors_as_wrong_shape():
-            got = run(fn, *inputs, what=call, **extra)
-        check_unchanged(before, list(inputs), ["x", "x_hat", "mu", "logvar"])
+            out = learner.call(fn, *inputs, what=call, kwargs=extra)
+        check_unchanged(out, ["x", "x_hat", "mu", "logvar"])
+        got = out.value
         if isinstance(got, torch.Tensor) and got.numel() == 1:
             raise Failure("elbo-summed-over-batch", f"{call} returned one number for a batch of {B} examples. "
                           + PITFALLS["elbo-summed-over-batch"])
@@ -66,11 +66,11 @@ def _judge_elbo_gradients(fn, inputs):
     """The ELBO is what training maximises: its gradient must reach x_hat, mu and logvar (x is the data)."""
     got_args = [t.clone().requires_grad_() for t in inputs]
     ref_args = [t.clone().requires_grad_() for t in inputs]
-    got = run(fn, *got_args, what="elbo_estimate(x, x_hat, mu, logvar)")
+    got = learner.call(fn, *got_args, what="elbo_estimate(x, x_hat, mu, logvar)")
     want = beyond.elbo_estimate(*ref_args)
     weights = gradients.weighting([want])
     gradients.judge("your ELBO", ["`x_hat`", "`mu`", "`logvar`"],
-                    gradients.grads([got], got_args, weights, "elbo_estimate")[1:],
+                    learner.grads(got, weights, range(4), "elbo_estimate")[1:],
                     gradients.grads([want], ref_args, weights, "the reference")[1:],
                     " (.detach(), .item(), numpy or torch.no_grad()): maximised in training, it would teach the "
                     "weights behind that input nothing")

@@ -13,19 +13,19 @@ from torch import nn
 
 import solutions
 
-from . import gradients, seeds
-from .compare import close, example, expect_tensor
+from . import gradients, learner, seeds
+from .compare import check_unchanged, close, example, expect_tensor
 from .pitfalls import PITFALLS
 from .result import graded
-from .sandbox import Failure, check_unchanged, run
+from .sandbox import Failure
 
 D, H, Z, B = 12, 10, 3, 5
 
 
 def build(cls, what, **sizes):
-    model = run(cls, what=f"{what}({', '.join(f'{k}={v}' for k, v in sizes.items())})", **sizes)
-    if not isinstance(model, nn.Module):
-        raise Failure("wrong-shape", f"{what}(...) should build an nn.Module; got {type(model).__name__}.")
+    model = learner.call(cls, what=f"{what}({', '.join(f'{k}={v}' for k, v in sizes.items())})", kwargs=sizes).value
+    if not isinstance(model, learner.Module):
+        raise Failure("wrong-shape", f"{what}(...) should build an nn.Module; got {learner.kind(model)}.")
     return model
 
 
@@ -56,18 +56,14 @@ def saturating(decoder, z, reach=4.0):
     return decoder
 
 
-def linears(model):
-    return [m for m in model.modules() if isinstance(m, nn.Linear)]
-
-
 def _layer_plans(model, wanted):
     """Yield [(layer, (weight, bias)), ...] giving each learner layer the reference weights of its shape.
 
     `wanted` maps a weight shape to the alternatives for the layers of that shape: each alternative
     is a list of (weight, bias), one per layer, in the learner's order.
     """
-    layers = linears(model)
-    by_shape = {shape: [l for l in layers if tuple(l.weight.shape) == shape] for shape in wanted}
+    shapes = model.shapes()
+    by_shape = {shape: [i for i, s in enumerate(shapes) if s == shape] for shape in wanted}
     groups = [[list(zip(by_shape[s], alt)) for alt in alts if len(alt) == len(by_shape[s])]
               for s, alts in wanted.items()]
     for choice in itertools.product(*[g for g in groups if g]):
@@ -85,24 +81,24 @@ def decoder_layout(ref):
 
 
 def _describe(model, layout):
-    found = ", ".join(f"Linear({l.in_features}->{l.out_features})" for l in linears(model)) or "no nn.Linear"
+    found = ", ".join(f"Linear({i}->{o})" for o, i in model.shapes()) or "no nn.Linear"
     needed = ", ".join(f"Linear({s[1]}->{s[0]})" for s in layout)
     return f"expected layers of these shapes (one of the head layouts): {needed}; found {found}."
 
 
-@torch.no_grad()
-def _load(plan):
-    for layer, (weight, bias) in plan:
-        layer.weight.copy_(weight)
-        if layer.bias is not None:
-            layer.bias.copy_(bias)
+def _load(model, plan):
+    learner.load(model, [(i, weight.detach(), bias.detach()) for i, (weight, bias) in plan])
 
 
-def outputs(model, x, what, n, seed=0):
-    torch.manual_seed(seeds.of(seed))
-    before = x.clone()
-    out = run(model, x, what=what)
-    check_unchanged([before], [x], [x_name(what)])
+def call(model, x, what, n, seed=0, **asked):
+    """The learner's module on x, the noise seeded: its Outcome, whose .outputs are the n values returned."""
+    out = learner.call(model, x, what=what, seed=seeds.of(seed), **asked)
+    check_unchanged(out, [x_name(what)])
+    out.outputs = outputs(out.value, what, n)
+    return out
+
+
+def outputs(out, what, n):
     if out is None:
         raise Failure("wrong-shape", f"{what} returned None (is a `return` missing?); expected {n} tensor(s).")
     out = out if isinstance(out, (tuple, list)) else (out,)
@@ -124,8 +120,8 @@ def best_match(model, ref, layout, x, expected, what):
         raise Failure("wrong-shape", _describe(model, layout))
     tried = []
     for plan in plans:
-        _load(plan)
-        got = outputs(model, x, what, len(expected))
+        _load(model, plan)
+        got = call(model, x, what, len(expected)).outputs
         for g, e in zip(got, expected):
             expect_tensor(g, what, e.shape)
         matches = sum(close(g, e) for g, e in zip(got, expected))
@@ -133,7 +129,7 @@ def best_match(model, ref, layout, x, expected, what):
             return None
         tried.append((not close(got[0], expected[0]), -matches, len(tried), plan, got))
     tried.sort(key=lambda t: t[:3])
-    _load(tried[0][3])  # leave the model as diagnosed
+    _load(model, tried[0][3])  # leave the model as diagnosed
     return [got for *_, got in tried]
 
 
@@ -153,17 +149,17 @@ def sizes_of_its_own(built_with):
 def judge_gradients(model, ref, x, what, output_names):
     """With the matching weights loaded: the gradient reaching x through each output, and every weight's."""
     x_got, x_ref = x.clone().requires_grad_(), x.clone().requires_grad_()
-    got = outputs(model, x_got, what, len(output_names))
+    got = call(model, x_got, what, len(output_names))
     want = ref(x_ref)
     want = want if isinstance(want, tuple) else (want,)
-    weights = gradients.weighting(got)
+    weights = gradients.weighting(got.outputs)
     for i, name in enumerate(output_names):  # each output's path on its own, to say which one is cut
         only = gradients.only(weights, i)
         gradients.judge(f"your {what.split('.')[0]}'s {name}", [f"`{x_name(what)}`"],
-                        gradients.grads(got, [x_got], only, what),
+                        learner.grads(got, only, [0], what),
                         gradients.grads(want, [x_ref], only, "the reference"),
                         " (.detach(), .data or torch.no_grad() inside forward): the layers before it would never learn")
-    gradients.judge_layers(linears(model), got, weights, what)
+    gradients.judge_layers(model, got, weights, what)
 
 
 def x_name(what):
@@ -172,7 +168,7 @@ def x_name(what):
 
 def _check_default_sizes(cls, what, n_params):
     model = build(cls, what)
-    count = sum(p.numel() for p in model.parameters())
+    count = model.params
     if count != n_params:
         raise Failure("wrong-shape", f"{what}() with its default sizes has {count:,} parameters; expected "
                                      f"{n_params:,}. Keep the defaults of the signature (784, 400, 20).")
@@ -180,7 +176,7 @@ def _check_default_sizes(cls, what, n_params):
 
 def check_biases(model):
     """Name the nn.Linear layers built with bias=False: with the reference's weights their outputs cannot match."""
-    missing = [f"Linear({l.in_features}->{l.out_features})" for l in linears(model) if l.bias is None]
+    missing = [f"Linear({i}->{o})" for o, i, bias in model.linears if not bias]
     if missing:
         raise Failure("wrong-values", f"your {', '.join(missing)} has no bias (bias=False): every layer of the "
                                       "course's networks has one, so with the reference's weights your outputs "

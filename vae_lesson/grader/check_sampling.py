@@ -5,19 +5,16 @@ learner's z is first compared with the reference's draw for the same seed; code 
 another way (rsample, normal_) is judged by the statistics of (z - mu) / std instead.
 sample: the codes that reach a small decoder's first layer, the images it returns, and the grad mode.
 """
-from contextlib import contextmanager
-
 import torch
-from torch import nn
 
 import solutions
 from solutions import beyond
 
-from . import seeds
-from .compare import close, expect_tensor, shape_errors_as_wrong_shape
+from . import learner, seeds
+from .compare import check_unchanged, close, expect_tensor, shape_errors_as_wrong_shape
 from .pitfalls import PITFALLS, name_reparameterization
 from .result import graded
-from .sandbox import Failure, check_unchanged, run
+from .sandbox import Failure
 
 ROWS, COLS = 50, 40  # different sizes, so that a matrix product or a transpose shows as a shape mistake
 
@@ -47,12 +44,12 @@ def _reparam_inputs(dtype=torch.float32, device="cpu"):
 
 
 def _sample(fn, mu, logvar, seed=0):
-    before = [mu.detach().clone(), logvar.detach().clone()]
-    torch.manual_seed(seeds.of(seed))
+    """The learner's z for the seed's noise: its Outcome, z its value."""
     with shape_errors_as_wrong_shape("z must have mu's shape: combine mu, std and eps elementwise (+ and *), "
                                      "not with @, matmul or a transpose.\n"):
         try:
-            z = run(fn, mu, logvar, what="reparameterize(mu, logvar)")
+            out = learner.call(fn, mu, logvar, what="reparameterize(mu, logvar)", seed=seeds.of(seed))
+            z = out.value
         except Failure as failure:  # torch.distributions refuses a negative scale, with a dump of the tensor
             if failure.pitfall == "raised" and "parameter scale" in failure.message:
                 raise Failure("logvar-as-variance", "a distribution was given logvar, or something that can be "
@@ -63,9 +60,9 @@ def _sample(fn, mu, logvar, seed=0):
     if isinstance(z, torch.Tensor) and z.shape == mu.shape[::-1]:
         raise Failure("wrong-shape", f"reparameterize returned shape {tuple(z.shape)}, mu's shape transposed; "
                                      f"expected {tuple(mu.shape)}.")
-    z = expect_tensor(z, "reparameterize", mu.shape)
-    check_unchanged(before, [mu, logvar], ["mu", "logvar"])
-    return z
+    out.value = expect_tensor(z, "reparameterize", mu.shape)
+    check_unchanged(out, ["mu", "logvar"])
+    return out
 
 
 def _rms(t):
@@ -119,7 +116,7 @@ def diagnose_sample(z, mu, logvar):
 
 def _check_dtype_and_device(fn):
     mu, logvar = _reparam_inputs(torch.float64)
-    z = _sample(fn, mu, logvar)
+    z = _sample(fn, mu, logvar).value
     if z.dtype != torch.float64:
         raise Failure("noise-not-randn-like", f"with float64 inputs z came back as {z.dtype}: "
                                               "draw eps with torch.randn_like(std) so it follows std's dtype.")
@@ -130,7 +127,7 @@ def _check_dtype_and_device(fn):
     if torch.cuda.is_available():
         mu, logvar = _reparam_inputs(device="cuda")
         try:
-            z = _sample(fn, mu, logvar)
+            z = _sample(fn, mu, logvar).value
         except Failure as f:
             if f.pitfall == "raised" and "device" in f.message:
                 raise Failure("noise-not-randn-like", "with inputs on CUDA your noise was made on another device: "
@@ -145,7 +142,8 @@ def _check_dtype_and_device(fn):
 def reparameterize(fn):
     """Check reparameterize(mu, logvar) -> mu + exp(0.5 * logvar) * eps."""
     mu, logvar = _reparam_inputs()
-    z = _sample(fn, mu, logvar)
+    out = _sample(fn, mu, logvar)
+    z = out.value
     if z.dtype != mu.dtype:
         raise Failure("noise-not-randn-like", f"with {mu.dtype} inputs z came back as {z.dtype}: the noise was made "
                                               "in another dtype (a dtype= argument, or NumPy). Draw it like std, with "
@@ -157,16 +155,16 @@ def reparameterize(fn):
     if (e - e[:, :1]).abs().max() < 1e-6:
         raise Failure("wrong-values", "every latent dimension of an example got the same eps: draw one independent "
                                       "N(0, 1) number for each value of mu, with mu's shape.")
-    if not z.requires_grad or z.grad_fn is None:
+    if not out.requires_grad or not out.grad_fn[0]:
         raise Failure("no-gradient", "z carries no gradient back to mu and logvar. " + PITFALLS["no-gradient"])
-    run(lambda: z.sum().backward(), what="backpropagating through your z")
-    reached = [name for name, t in (("mu", mu), ("logvar", logvar)) if t.grad is not None and t.grad.abs().sum() > 0]
+    got = learner.grads(out, [torch.ones_like(z)], [0, 1], "your z")
+    reached = [name for name, g in zip(("mu", "logvar"), got) if g is not None and g.abs().sum() > 0]
     if len(reached) < 2:
         where = f"{reached[0]} but not {'logvar' if reached == ['mu'] else 'mu'}" if reached else "neither mu nor logvar"
         raise Failure("no-gradient", f"the gradient reaches {where}. " + PITFALLS["no-gradient"])
     _check_dtype_and_device(fn)
     torch.manual_seed(seeds.of(1))
-    if close(z, _sample(fn, mu, logvar, seed=1)):
+    if close(z, _sample(fn, mu, logvar, seed=1).value):
         raise Failure("no-noise", "two calls with different seeds gave the same z: draw fresh noise on every call.")
     return "z = mu + exp(0.5 * logvar) * eps, differentiable in mu and logvar, with fresh N(0, 1) noise " \
            "of std's dtype and device."
@@ -180,38 +178,30 @@ _LATENT = (f"z must have the decoder's latent size, the in_features of its first
            "not a size written into the code:\n")
 
 
-def _decoder(dtype=torch.float32):
+def _decoder(dtype=torch.float32, latent=Z):
+    """(the judge's decoder, the same one made in the probe): the judge computes what the learner's images must be."""
     torch.manual_seed(seeds.of(41))
-    return solutions.Decoder(Z, H, D).to(dtype).eval()  # as chapter 06 samples: after model.eval()
+    reference = solutions.Decoder(latent, H, D).to(dtype).eval()  # as chapter 06 samples: after model.eval()
+    made = learner.make("decoder", reference.state_dict(), str(dtype).split(".")[-1], (latent, H, D))
+    return reference, made
 
 
-@contextmanager
-def _codes(decoder):
-    """Capture what reaches the decoder's first nn.Linear (the codes z), and whether gradients were on."""
-    first, seen = next(m for m in decoder.modules() if isinstance(m, nn.Linear)), []
-    handle = first.register_forward_pre_hook(
-        lambda m, args: seen.append((args[0].detach().clone(), torch.is_grad_enabled())))
-    try:
-        yield seen
-    finally:
-        handle.remove()
-
-
-def _draw(fn, decoder, n, given="a float32 decoder on the CPU"):
+def _draw(fn, decoder, n, given="a float32 decoder on the CPU", seed=None):
+    """((the codes that reached the decoder's first nn.Linear, whether gradients were on), the images)."""
     what = f"sample(decoder, n={n})"
-    with _codes(decoder) as seen, shape_errors_as_wrong_shape(_LATENT):
+    with shape_errors_as_wrong_shape(_LATENT):
         try:
-            out = run(fn, decoder, n, what=what)
+            out = learner.call(fn, decoder[1], n, what=what, seed=seed, capture=(decoder[1], 0))
         except Failure as failure:
             error = failure.message.split("\n  at line")[0]  # torch's words, not the learner's quoted line
             if failure.pitfall == "raised" and ("dtype" in error or "device" in error):
                 raise Failure("sample-wrong-dtype", f"with {given}: {failure.message}") from None
             raise
-    out = expect_tensor(out, what, (n, D))
+    images, seen = expect_tensor(out.value, what, (n, D)), out.captured
     if not seen:
         raise Failure("wrong-values", f"{what} never ran the decoder: decode the codes with decoder(z).")
     codes = torch.cat([z.reshape(-1, z.shape[-1]) for z, _ in seen])  # every call: one code at a time is fine
-    return (codes, any(grad_on for _, grad_on in seen)), out
+    return (codes, any(grad_on for _, grad_on in seen), out.requires_grad), images
 
 
 def _judge_codes(z):
@@ -235,13 +225,11 @@ def _second_fault(fn, failure):
     in, the course's 20, and name that second fault too."""
     if failure.pitfall != "wrong-shape":
         return ""
-    torch.manual_seed(seeds.of(41))
-    decoder = solutions.Decoder(20, H, D).eval()
     try:
-        (_, grad_on), out = _draw(fn, decoder, B)
+        (_, grad_on, graph), _ = _draw(fn, _decoder(latent=20), B)
     except Failure:
         return ""
-    if out.requires_grad or grad_on:
+    if graph or grad_on:
         return ("\nAlso, with a decoder of latent size 20 (the size your code assumes) the decoder ran with "
                 "gradients on: decode under torch.no_grad() (sample-builds-graph).")
     return ""
@@ -251,28 +239,29 @@ def _second_fault(fn, failure):
 def sample(fn):
     """Check sample(decoder, n) -> (n, D) decoded from z ~ N(0, I), fresh each call, without a graph."""
     decoder = _decoder()
-    torch.manual_seed(seeds.of(0))
     try:
-        (z, grad_on), out = _draw(fn, decoder, B)
+        (z, grad_on, graph), out = _draw(fn, decoder, B, seed=seeds.of(0))
     except Failure as failure:
         raise Failure(failure.pitfall, failure.message + _second_fault(fn, failure)) from None
-    if out.requires_grad or grad_on:
+    if graph or grad_on:
         raise Failure("sample-builds-graph", "the decoder ran with gradients on" + (
-            ", and the images still carry the graph" if out.requires_grad else "") + ": decode under torch.no_grad().")
+            ", and the images still carry the graph" if graph else "") + ": decode under torch.no_grad().")
     with torch.no_grad():
-        if not close(out, decoder(z)):
+        if not close(out, decoder[0](z)):
             raise Failure("wrong-values", "the images are not the decoder's output for the codes it was given: "
                                           "return decoder(z) as it is.")
-    (z, _), first = _draw(fn, decoder, N)
+    (z, *_), first = _draw(fn, decoder, N)
     _judge_codes(z)
     if torch.equal(first, _draw(fn, decoder, N)[1]):
         raise Failure("sample-not-fresh", "two calls in a row gave the same images: each call must draw new codes.")
-    (z, _), out = _draw(fn, _decoder(torch.float64), B, "a float64 decoder")
+    (z, *_), out = _draw(fn, _decoder(torch.float64), B, "a float64 decoder")
     if out.dtype != torch.float64 or z.dtype != torch.float64:
         raise Failure("sample-wrong-dtype", f"with a float64 decoder the codes were {z.dtype} and the images "
                                             f"{out.dtype}: draw z in the decoder's dtype.")
     if torch.cuda.is_available():
-        (z, _), out = _draw(fn, _decoder().cuda(), B, "a decoder on CUDA")
+        decoder = _decoder()
+        learner.module_op(decoder[1], "cuda")
+        (z, *_), out = _draw(fn, decoder, B, "a decoder on CUDA")
         if out.device.type != "cuda":
             raise Failure("sample-wrong-dtype", f"with a decoder on CUDA the images came back on {out.device}.")
     return (f"on a small decoder ({Z} latent dims, {D} outputs), sample(decoder, n) returned its (n, {D}) outputs for "

@@ -8,17 +8,15 @@ parameters alike (no step, no backward, ...) are told apart by what the step did
 changing it: the model's forward passes (mode, grad mode), the backward calls (on the graph, or on a tensor
 cut from it) and the optimiser's steps.
 """
-from contextlib import contextmanager
-
 import torch
 
 import solutions
 from solutions import beyond
 
-from . import seeds
+from . import learner, seeds
 from .pitfalls import loss_bugs
 from .result import graded
-from .sandbox import Failure, run
+from .sandbox import Failure
 
 D, H, Z, B, LR, SEEDS = 12, 7, 3, 5, 0.013, (0, 1)  # an LR no hand-written update uses by chance
 STEP = "train_step(model, optimizer, x)"
@@ -33,35 +31,8 @@ def _grads(model):
     return [torch.zeros_like(p) if p.grad is None else p.grad.detach().clone() for p in model.parameters()]
 
 
-def _params(model):
-    return [p.detach().clone() for p in model.parameters()]
-
-
 def _same_float(a, b):
     return abs(a - b) <= 1e-4 * abs(b) + 1e-5
-
-
-@contextmanager
-def _recording(model, optimizer):
-    """Record in order, without changing them: forward passes, backward calls and the optimiser's steps."""
-    events, original = [], torch.autograd.backward
-
-    def backward(tensors, *args, **kwargs):  # Tensor.backward calls torch.autograd.backward, looked up at call time
-        t = tensors[0] if isinstance(tensors, (tuple, list)) else tensors
-        events.append(("backward", isinstance(t, torch.Tensor) and t.grad_fn is not None))
-        return original(tensors, *args, **kwargs)
-
-    hooks = [model.register_forward_pre_hook(
-                 lambda m, args: events.append(("forward", m.training, torch.is_grad_enabled()))),
-             optimizer.register_step_pre_hook(
-                 lambda opt, args, kwargs: events.append(("step", _grads(model))))]
-    torch.autograd.backward = backward
-    try:
-        yield events
-    finally:
-        torch.autograd.backward = original
-        for h in hooks:
-            h.remove()
 
 
 def _setup():
@@ -71,6 +42,14 @@ def _setup():
     for p in model.parameters():  # with a .grad to apply, a step before backward changes the weights in place
         p.grad = torch.zeros_like(p)
     return model, torch.optim.SGD(model.parameters(), lr=LR)
+
+
+def _setup_in_probe():
+    """The same VAE and SGD, made in the probe, where the learner's step runs."""
+    model = _setup()[0]
+    made = learner.make("vae", model.state_dict(), sizes=(D, H, Z))
+    learner.module_op(made, "zero_grads")
+    return made, learner.sgd(made, LR)
 
 
 def _reference_run(x):
@@ -177,16 +156,16 @@ def _name_loss(value, wrong, what, loss, stepped_right=False):
                              "rescaled copy." if stepped_right else f"{loss:.4f}: the step was taken on another loss."))
 
 
-def _judge_value(value, loss, after, wrong, call):
-    what = f"{STEP} (call {call})"
+def _judge_value(out, loss, after, wrong, call):
+    what, value = f"{STEP} (call {call})", out.value
     if isinstance(value, torch.Tensor):
         graph = (" It still holds the graph: summing such values over an epoch keeps every batch's graph in "
-                 "memory.") if value.requires_grad else ""
+                 "memory.") if out.requires_grad else ""
         raise Failure("returns-tensor", f"{what} returned a tensor; return the loss as a Python float, "
                       f"loss.item().{graph}")
     if not isinstance(value, float):
         missing = " (is a `return` missing?)" if value is None else ""
-        raise Failure("wrong-shape", f"{what} returned {type(value).__name__}{missing}; expected the loss before "
+        raise Failure("wrong-shape", f"{what} returned {learner.kind(value)}{missing}; expected the loss before "
                       "the step, as a Python float (loss.item()).")
     if _same_float(value, loss):
         return
@@ -198,44 +177,45 @@ def _judge_value(value, loss, after, wrong, call):
 
 
 def _learner_call(fn, model, optimizer, x, seed):
-    torch.manual_seed(seeds.of(seed))
-    with _recording(model, optimizer) as events:
-        try:
-            value = run(fn, model, optimizer, x.clone(), what=STEP)
-        except Failure as failure:
-            _diagnose_raised(failure, events)
-    return value, events
+    try:
+        out = learner.call(fn, model, optimizer, x.clone(), what=STEP, seed=seeds.of(seed), record=(model, optimizer))
+    except Failure as failure:
+        _diagnose_raised(failure, getattr(failure, "seen", {}).get("events", []))
+    return out, out.events
 
 
 @graded("train_step", beyond.train_step)
 def train_step(fn):
     """Check train_step(model, optimizer, x): zero_grad, forward, loss, backward, step; the loss as a float."""
     x = torch.rand(B, D, generator=torch.Generator().manual_seed(seeds.of(43)))
-    reference, (model, optimizer) = _reference_run(x), _setup()
+    reference, (model, optimizer) = _reference_run(x), _setup_in_probe()
     for call, (seed, (grad, loss, after, wrong)) in enumerate(zip(SEEDS, reference), 1):
-        start, before = _grads(model), _params(model)  # start: what .grad holds as the call begins
-        value, events = _learner_call(fn, model, optimizer, x, seed)
+        # start: what .grad holds as the call begins
+        start, before = learner.module_op(model, "grads"), learner.module_op(model, "params")
+        out, events = _learner_call(fn, model, optimizer, x, seed)
+        value = out.value
         forwards = [e for e in events if e[0] == "forward"]
         if not forwards:
             raise Failure("wrong-values", f"{STEP} never ran the model on x.")
         if not any(grad_on for _, _, grad_on in forwards):
             raise Failure("no-grad-in-training", "the model's forward pass ran with gradients off (torch.no_grad() "
                           "or inference_mode): nothing could be learned from that loss.")
-        if not forwards[0][1] or not model.training:
+        if not forwards[0][1] or not learner.module_op(model, "training"):
             when = "ran in" if not forwards[0][1] else "was left in"
             raise Failure("model-in-eval-mode", f"the model {when} eval mode (model.training is False) on call "
                           f"{call}: a training step runs in training mode, and leaves the model in it.")
-        if not _close_all(_params(model), [b - LR * g for b, g in zip(before, grad)]):
+        params = learner.module_op(model, "params")
+        if not _close_all(params, [b - LR * g for b, g in zip(before, grad)]):
             if isinstance(value, float):
                 _name_loss(value, wrong, f"{STEP} (call {call})", loss)
-            _judge_update(events, start, before, _params(model), grad)
+            _judge_update(events, start, before, params, grad)
             if len(forwards) > 1:
                 raise Failure("wrong-values", f"on call {call} the model ran {len(forwards)} times: each forward pass "
                               "draws new noise, so the loss the step was taken on is not this batch's single pass. "
                               "Run the model once per step and reuse its outputs (for logging too).")
             raise Failure("wrong-values", f"on call {call} the parameters did not move by one SGD step with this "
                           "batch's gradient of MSE (sum) + KL (sum).")
-        _judge_value(value, loss, after, wrong, call)
+        _judge_value(out, loss, after, wrong, call)
     return (f"on a small VAE ({D} pixels, {H} hidden units, {Z} latent dims) with plain SGD, two calls in a row: each "
             "moved the weights by one step on its batch's gradient of MSE (sum) + KL (sum), the previous call's "
             "gradient cleared, in training mode, and returned the loss before the step as a float.")

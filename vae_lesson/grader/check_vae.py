@@ -8,9 +8,8 @@ import torch.nn.functional as F
 
 import solutions
 
-from . import gradients, seeds
-from .check_modules import (B, D, H, Z, best_match, build, centre_logvar, decoder_layout, encoder_layout, linears,
-                            outputs, seeded)
+from . import gradients, learner, seeds
+from .check_modules import B, D, H, Z, best_match, build, call, centre_logvar, decoder_layout, encoder_layout, seeded
 from .compare import close, example
 from .pitfalls import PITFALLS, name_reparameterization
 from .result import graded
@@ -68,49 +67,45 @@ def _train_mode_outputs(model, ref, x, expected):
 
 
 def _check_eval_mode(model, ref, x):
-    model.eval(), ref.eval()
+    learner.module_op(model, "eval"), ref.eval()
     with torch.no_grad():
         torch.manual_seed(seeds.of(1))
         expected = ref(x)
-        got = outputs(model, x, "VAE.forward(x) in eval mode", 3, seed=1)
         mu_only = ref.decoder(expected[1])
+    got = call(model, x, "VAE.forward(x) in eval mode", 3, seed=1).outputs
     if not close(got[0], expected[0]):
         if close(got[0], mu_only):
             raise Failure("no-noise", "in eval mode your VAE decodes mu instead of a sample z: the course samples "
                                       "z in both modes, so that the test loss is the same ELBO as the training loss.")
         raise Failure("wrong-values", "in eval mode x_hat differs from the reference for the same weights and noise.")
-    model.train(), ref.train()
+    learner.module_op(model, "train"), ref.train()
 
 
 def _check_gradient(model, x):
     """The loss reaches the encoder through x_hat (the sampling must stay differentiable), and through the mu and
     logvar the VAE returns (the KL's path); every layer gets a gradient. A .detach() on what forward returns would
     pass every value check."""
-    encoder = [l for l in linears(model) if tuple(l.weight.shape) in ((H, D), (Z, H), (2 * Z, H))]
-    got = outputs(model, x, "VAE.forward(x)", 3, seed=2)
-    weights = gradients.weighting(got)
+    encoder = [(model, i) for i, shape in enumerate(model.shapes()) if shape in ((H, D), (Z, H), (2 * Z, H))]
+    got = call(model, x, "VAE.forward(x)", 3, seed=2)
+    weights = gradients.weighting(got.outputs)
     for i, name in enumerate(("x_hat", "mu", "logvar")):
-        reached = gradients.grads(got, [l.weight for l in encoder], gradients.only(weights, i), "VAE.forward(x)")
+        reached = learner.grads(got, gradients.only(weights, i), encoder, "VAE.forward(x)")
         if i == 0 and any(g is None for g in reached):
             raise Failure("no-gradient", "no gradient reaches the encoder through x_hat. " + PITFALLS["no-gradient"])
         if i > 0 and not any(gradients.nonzero(g) for g in reached):
             raise Failure("gradient-blocked", f"no gradient reaches the encoder through the {name} your VAE returns, "
                           "though its values are right: it is .detach()ed (or computed under torch.no_grad()), so the "
                           "KL term could never shape the encoder.")
-    gradients.judge_layers(linears(model), got, weights, "VAE.forward(x)")
+    gradients.judge_layers(model, got, weights, "VAE.forward(x)")
 
 
 def _check_float64(model, x):
     """In float64 the noise must be float64 too: torch.randn(batch, latent) is float32 whatever the model is."""
-    model.double()
-    decoder_input = [l for l in linears(model) if tuple(l.weight.shape) == (H, Z)][0]
-    seen = []
-    hook = decoder_input.register_forward_pre_hook(lambda layer, args: seen.append(args[0].detach()))
-    try:
-        with torch.no_grad():
-            got = outputs(model, x.double(), "VAE.forward(x) with the model in float64 (model.double())", 3)
-    finally:
-        hook.remove()
+    learner.module_op(model, "double")
+    decoder_input = model.shapes().index((H, Z))
+    out = call(model, x.double(), "VAE.forward(x) with the model in float64 (model.double())", 3,
+               capture=(model, decoder_input))
+    got, seen = out.outputs, [z for z, _ in out.captured]
     if got[0].dtype != torch.float64 or not seen:
         raise Failure("noise-not-randn-like", f"with the model and x in float64, x_hat came back as {got[0].dtype}: "
                                               "keep the input's dtype, and draw eps with torch.randn_like(std).")

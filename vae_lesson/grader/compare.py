@@ -3,6 +3,7 @@ from contextlib import contextmanager
 
 import torch
 
+from .learner import kind
 from .sandbox import Failure
 
 
@@ -19,12 +20,20 @@ def fmt(t, n=4):
 def expect_tensor(value, what, shape):
     """Return value if it is a tensor of `shape`, else raise a wrong-shape Failure saying what came back."""
     if not isinstance(value, torch.Tensor):
-        raise Failure("wrong-shape", f"{what} returned {type(value).__name__}"
+        raise Failure("wrong-shape", f"{what} returned {kind(value)}"
                                      f"{' (is a `return` missing?)' if value is None else ''}; "
                                      f"expected a tensor of shape {tuple(shape)}.")
     if value.shape != torch.Size(shape):
         raise Failure("wrong-shape", f"{what} returned shape {tuple(value.shape)}; expected {tuple(shape)}.")
     return value
+
+
+def check_unchanged(outcome, names):
+    """Raise Failure if a learner's call changed one of its input tensors in place (the probe compared them)."""
+    for i in outcome.changed:
+        if i < len(names):
+            raise Failure("modified-input", f"your code changed its input `{names[i]}` in place (for example with "
+                                            f"an operation ending in `_`, or `+=`). Compute a new tensor instead.")
 
 
 def _first_difference(expected, got):

@@ -58,11 +58,12 @@ def only(weights, i):
     return [w if j == i else None for j, w in enumerate(weights)]
 
 
-def judge_layers(layers, got, weights, what):
-    """Raise gradient-blocked naming the nn.Linear layers (of a model whose outputs are `got`) that no gradient
-    reaches, for the weighting `weights` of those outputs."""
-    reached = grads(got, [layer.weight for layer in layers], weights, what)
-    cut = [f"Linear({l.in_features}->{l.out_features})" for l, g in zip(layers, reached) if not nonzero(g)]
+def judge_layers(model, got, weights, what):
+    """Raise gradient-blocked naming the nn.Linear layers of a learner's model (a learner.Module) that no gradient
+    reaches from its call `got`, for the weighting `weights` of that call's outputs."""
+    from . import learner
+    reached = learner.grads(got, weights, [(model, i) for i in range(len(model.linears))], what)
+    cut = [f"Linear({i}->{o})" for (o, i, _), g in zip(model.linears, reached) if not nonzero(g)]
     if cut:
         raise Failure("gradient-blocked", f"no gradient reaches the weights of your {', '.join(cut)}, though the "
                                           "outputs are right: that layer runs under torch.no_grad() or its output "

@@ -66,27 +66,33 @@ class CheckResult:
 
 
 def graded(exercise, reference):
-    """Turn a check body, which returns a message or raises Failure, into a check returning a CheckResult."""
+    """Turn a check body, which judges a learner.Learner and returns a message or raises Failure, into a check of
+    a learner's object in this kernel (`check.encoder(Encoder)`), returning a CheckResult. The body alone, as
+    `check.judge`, judges through whatever probe is in use: class grading's sandboxed one."""
     def decorate(body):
+        def judge(learner):
+            try:
+                return CheckResult(exercise, True, None, body(learner))
+            except Failure as failure:
+                return CheckResult(exercise, False, failure.pitfall, failure.message)
+            except Exception as error:  # learner code that defeats the checks' own guards, e.g. odd return types
+                return CheckResult(exercise, False, "raised", f"the check could not judge your code: "
+                                   f"{type(error).__name__}: {error}")
+
         def check(submitted):
             import torch  # here, not at the top: the grading command reads this module without torch
 
+            from .learner import Learner, using
+            from .probe import Probe
             # The check draws its own random inputs; the learner's generator must come out as it went in,
             # so the cells after a check draw the same numbers whatever the check did or found.
             with torch.random.fork_rng(devices=[torch.cuda.current_device()] if torch.cuda.is_available() else []):
-                result = judge(submitted)
+                with using(Probe()) as probe:
+                    result = judge(Learner(probe.bind(submitted)))
+            result.submitted, result.reference = submitted, reference
             from ..pieces import save  # chapters 01-04's pieces are carried forward to chapter 06's VAE
             save(result)
             return result
-
-        def judge(submitted):
-            try:
-                return CheckResult(exercise, True, None, body(submitted), submitted, reference)
-            except Failure as failure:
-                return CheckResult(exercise, False, failure.pitfall, failure.message, submitted, reference)
-            except Exception as error:  # learner code that defeats the checks' own guards, e.g. odd return types
-                return CheckResult(exercise, False, "raised", f"the check could not judge your code: "
-                                   f"{type(error).__name__}: {error}", submitted, reference)
-        check.__name__, check.__doc__ = body.__name__, body.__doc__
+        check.__name__, check.__doc__, check.judge, check.exercise = body.__name__, body.__doc__, judge, exercise
         return check
     return decorate

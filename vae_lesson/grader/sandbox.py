@@ -132,11 +132,3 @@ def run(fn, *args, what="your code", **kwargs):
         # The time limit can strike anywhere, even between a `torch.no_grad()`'s switch and its `with` block, and
         # learner code may switch gradients off for good: either would leave every later check without gradients.
         torch.set_grad_enabled(grad_mode)
-
-
-def check_unchanged(before, after, names):
-    """Raise Failure if a learner's call changed an input tensor in place."""
-    for name, old, new in zip(names, before, after):
-        if not torch.equal(old, new.detach()):
-            raise Failure("modified-input", f"your code changed its input `{name}` in place (for example with "
-                                            f"an operation ending in `_`, or `+=`). Compute a new tensor instead.")
