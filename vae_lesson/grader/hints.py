@@ -39,9 +39,11 @@ HINTS = {
         "KL = −½ Σ_batch Σ_j (1 + log σⱼ² − μⱼ² − σⱼ²),  σⱼ² = exp(log σⱼ²)",
         "```python\nreturn -0.5 * torch.sum(1 + ___ - ___ - ___)\n```"),
     "vae_loss": (
-        "The loss is the negative ELBO: how far x̂ is from x, plus the KL of chapter 04 that keeps codes near "
-        "the prior. Both terms are summed over everything in the batch, neither averaged, so that neither "
-        "outweighs the other by accident.",
+        "The loss is the negative ELBO, less a constant: how far x̂ is from x, plus the KL of chapter 04 that "
+        "keeps codes near the prior. Both terms are summed over everything in the batch, neither averaged. "
+        "The weight of one term against the other is set by the decoder's variance σ² (the course takes "
+        "σ² = ½, which gives the squared error a weight of one); summing keeps that weight, while averaging "
+        "divides the two terms by different counts and changes it (chapter 06 shows by how much).",
         "L = Σ_batch Σ_i (x̂ᵢ − xᵢ)² + KL(μ, log σ²)",
         "```python\nreturn F.mse_loss(___, ___, reduction=___) + kl_divergence(___, ___)\n```"),
     "vae": (
