@@ -4,8 +4,9 @@
     python -m vae_lesson.grade CLASS/ --csv gradebook.csv  a class: each subfolder of CLASS/ is one learner
 
 Only the exercise cells are taken from a learner's notebook; imports, check cells and points come
-from the source notebook in solutions/, and the checks run in a separate worker (see
-vae_lesson/grader/worker.py), so nothing a notebook displays, and no edit of a check cell, earns credit.
+from the source notebook in solutions/. The learner's code runs in a sandboxed probe, and the checks
+judge its plain outputs in a separate judge process (vae_lesson/grader/judge.py), so nothing a
+notebook displays, prints or writes, and no edit of a check cell, earns credit.
 With --csv (or --feedback), each learner also gets a feedback file (default: feedback/ beside the CSV).
 Learner files are only read, never written. The README's instructor section shows every option at work.
 
@@ -21,12 +22,11 @@ from pathlib import Path
 from . import REPO_ROOT
 from .grader import exports, isolation, sandbox
 from .grader.chapters import UnreadableNotebook, learner_job, read_chapters, read_learner_notebook, written_answer
-from .grader.child import cell_limit
 from .grader.collect import DEFAULT_PATTERN, BadInput, find_learners, parse_chapters
 from .grader.config import read_overrides, read_roster, read_settings
 from .grader.gradebook import Learner, Result, class_table, learner_table, write_csv, write_feedback
 from .grader.pitfalls import PITFALLS
-from .grader.supervisor import WorkerFailed, grade_jobs
+from .grader.supervisor import WorkerFailed, cell_limit, grade_jobs
 
 # Verdicts the grading command gives besides the checks' pitfalls; a rubric may name them too.
 GRADER_PITFALLS = ["missing-notebook", "unreadable-notebook", "missing-cell", "not-defined", "reference-submitted",

@@ -1,39 +1,25 @@
-"""What one forked child does: run a learner's exercise cells in a fresh namespace and judge each one.
+"""What one forked child does in the sandbox: a learner's notebook, as a probe the judge drives (remote.py).
 
-The child gets its plan from the worker (chapters.learner_job): the source's import statements,
-then each exercise cell in the learner's version, each followed by the grader's own check called on
-the name the exercise defines. Verdicts go back to the worker as JSON lines, one per exercise, then
-{"end": true}; nothing the notebook displayed or printed is ever read.
+It runs the chapter's import statements (those naming `solutions` are left out: the sandbox has no
+such package; the judge sends, as source, the reference pieces a chapter imports), then, at the
+judge's request, each exercise cell, and calls on what the cells defined. It never judges and never
+writes a verdict: what it sends back is data, and a verdict is the judge's, outside the sandbox.
 """
+import ast
 import builtins
-import json
 import linecache
 import os
-import re
 import signal
 
-from . import integrity
-from .result import GENERIC, CheckResult
+from .probe import Probe
+from .remote import serve
 from .sandbox import learner_line
 
-MESSAGE_LIMIT = 4000  # characters of a message kept; learner text can be long
-
-
-def cell_limit(notebook_limit):
-    """The per-cell limit: half the per-notebook one, and at least a second."""
-    return max(1.0, notebook_limit / 2)
-
-
-UNDEFINED = re.compile(r"NameError: name '(\w+)' is not defined")
+LEARNER_FILE = "<exercise"  # filename prefix of the code compiled from a learner's cells
 
 
 class CellTimeout(BaseException):
     """Not an Exception, so a learner's `except Exception` cannot swallow it."""
-
-
-def verdict(exercise, pitfall, message, passed=False, explanation=""):
-    return {"exercise": exercise, "passed": passed, "pitfall": pitfall,
-            "message": str(message)[:MESSAGE_LIMIT], "explanation": str(explanation)[:MESSAGE_LIMIT]}
 
 
 def run_cell(source, filename, namespace, seconds):
@@ -61,94 +47,43 @@ def run_cell(source, filename, namespace, seconds):
     return None
 
 
-class Judge:
-    """Judges the exercises of one chapter, in order, in one namespace."""
+def without_solutions(imports):
+    """The import statements that do not name the `solutions` package, one per line."""
+    kept = []
+    for node in ast.parse(imports).body:
+        modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+        if not any(m.split(".")[0] == "solutions" for m in modules):
+            kept.append(ast.unparse(node))
+    return kept
 
-    def __init__(self, job, checks, references, baseline, cell_seconds):
-        self.job, self.checks, self.references = job, checks, references
-        self.baseline, self.cell_seconds = baseline, cell_seconds
-        self.namespace = {"__name__": "__main__", "__builtins__": builtins}
-        exec(compile(job["imports"], f"<imports of {job['notebook']}>", "exec"), self.namespace)
-        self.grader = self.namespace.get("check")
 
-    def tampering(self):
-        """What learner code changed in the grader, or '' if nothing."""
-        if "check" in self.namespace and self.namespace["check"] is not self.grader:
-            return "your code rebinds `check`, the grader itself"
-        changed = integrity.changed_since(self.baseline)
-        return f"your code changed the grader or what it relies on: {', '.join(changed[:3])}" if changed else ""
+class NotebookProbe(Probe):
+    """A probe over one notebook's namespace, with the cell runner the judge asks for."""
 
-    def run(self, emit):
-        for step in self.job["steps"]:
-            if "setup" in step:
-                exec(compile(step["setup"], f"<setup of {self.job['notebook']}>", "exec"), self.namespace)
-                continue
-            result = self.explained(self.judge(step), step)
-            emit(result)
-            self.namespace[step["target"]] = (self.namespace[step["target"]] if result["passed"]
-                                              else self.references[step["exercise"]])  # as the check cell does
+    def __init__(self):
+        super().__init__({"__name__": "__main__", "__builtins__": builtins})
 
-    def explained(self, result, step):
-        """The verdict, with a word on helpers defined in cells that grading does not run."""
-        extra = []
-        undefined = UNDEFINED.search(result["message"])
-        cell = undefined and self.job.get("elsewhere", {}).get(undefined.group(1))
-        if cell:
-            extra.append(f"`{undefined.group(1)}` is defined in cell {cell} of your notebook, which grading does not "
-                         "run: grading runs only the exercise cells, so a helper must sit in the exercise cell "
-                         "itself.")
-        if extra:
-            result = dict(result, message=(result["message"] + "\n" + "\n".join(extra))[:MESSAGE_LIMIT])
-        return result
-
-    def judge(self, step):
-        name, target, source = step["exercise"], step["target"], step["source"]
-        if source is None:
-            return verdict(name, "missing-cell", "the exercise cell is not in your notebook (deleted, or replaced "
-                                                 "by a new cell): write your answer in the cell under the exercise.")
-        if integrity.names_solutions(source):
-            return verdict(name, "reference-submitted", "your exercise cell uses the `solutions` package, the "
-                                                        "reference answers: write the code yourself.")
-        failed = run_cell(source, f"{integrity.LEARNER_FILE} {self.job['notebook']} {name}>", self.namespace,
-                          self.cell_seconds)
-        tampered = self.tampering()
-        if tampered:
-            return verdict(name, "grader-tampered", tampered + ": no credit for this notebook.")
-        if failed:
-            return verdict(name, *failed)
-        if target not in self.namespace:
-            return verdict(name, "not-defined", f"your exercise cell does not define `{target}`.")
-        return self.check(name, self.namespace[target])
-
-    def check(self, name, submitted):
-        reference = self.references[name]
-        if integrity.hands_in_reference(submitted, reference):
-            return verdict(name, "reference-submitted", "what you handed in is the reference from `solutions` "
-                                                        "(or a thin wrapper of it): write the code yourself.")
-        with integrity.reference_watch(reference) as calls:
+    def imports(self, source):
+        """Run the chapter's imports; one that fails (a course module that needs `solutions`) is left out."""
+        for statement in without_solutions(source):
             try:
-                result = self.checks[name](submitted)
-            except BaseException as error:  # e.g. sys.exit() in the learner's function, which no check expects
-                result = error
-        tampered = self.tampering()
-        if tampered or "sys.setprofile" in calls:
-            return verdict(name, "grader-tampered", (tampered or "your code switched off the grader's watch")
-                           + ": no credit for this notebook.")
-        if calls:
-            return verdict(name, "reference-submitted", "your code runs the reference from `solutions` "
-                                                        f"({reference.__qualname__}): write the code yourself.")
-        if type(result) is not CheckResult:
-            return verdict(name, "raised", f"the check could not finish: your code raised {type(result).__name__}.")
-        explanation = result.explanation
-        if result.passed or result.pitfall in GENERIC or explanation in result.message:
-            explanation = ""  # as the notebook shows it: no "Why:" that repeats the message
-        return verdict(name, result.pitfall, result.message, result.passed is True, explanation)
+                exec(compile(statement, "<imports>", "exec"), self.namespace)
+            except Exception:
+                pass
+
+    def cell(self, source, name, seconds):
+        return run_cell(source, f"{LEARNER_FILE} {name}>", self.namespace, seconds)
+
+    def use_standins(self, names):
+        """Bind reference pieces the judge sent (define) into the notebook, as its imports or its check cells do."""
+        for name in names:
+            self.namespace[name] = self.standins[name]
 
 
-def child_main(job, write_fd, context):
-    """Run in the forked child: judge the job and write the verdicts to `write_fd`."""
-    def emit(record):
-        os.write(write_fd, (json.dumps(record) + "\n").encode())
-
-    Judge(job, context["checks"], context["references"], context["baseline"], context["cell_seconds"]).run(emit)
-    emit({"end": True})
+def child_main(read_fd, write_fd):
+    """In the forked child: the judge's requests on read_fd, the replies on write_fd; the learner's code sees
+    neither as its standard streams."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    serve(NotebookProbe(), read_fd, write_fd)

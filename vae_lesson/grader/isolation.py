@@ -7,9 +7,10 @@ folder inside the course hidden; a private, empty /tmp; a minimal /dev and its o
 files never enter as files: the worker gets its jobs as JSON on stdin. Limits on CPU time, address
 space, processes and file size come from setrlimit before bwrap starts.
 
-What this closes: one learner's code cannot read, write or spoil another's grading, change the
-course's files, reach the network, or leave a process behind. What it does not, yet: within its own
-sandbox, learner code still shares a process with the checks (see the README's threat model).
+Of the course, only vae_lesson/ is shown: not solutions/ (the judge, outside, holds the reference), not
+tests/, not .git. What this closes: learner code cannot read the reference, read, write or spoil
+another's grading, change the course's files, reach the network, or leave a process behind; the
+verdict is made outside, by the judge (judge.py), from plain data.
 """
 import os
 import shutil
@@ -20,6 +21,7 @@ from pathlib import Path
 from .. import REPO_ROOT
 
 UID = 65534  # nobody
+_COURSE_ONLY = ("solutions", "tests", "notebooks", ".git")  # folders of the course never shown, even on sys.path
 MEMORY = 8 << 30  # bytes of address space per process: torch maps ~3 GB of it at import
 FILE_SIZE = 64 << 20  # bytes per file written (only /tmp is writable)
 PROCESSES = 256  # more than the user runs already: RLIMIT_NPROC counts the real user's processes
@@ -64,10 +66,13 @@ def _system():
 
 
 def _python_paths():
-    """The folders Python imports from (the installation, the venv, site-packages), outside /usr."""
-    paths = {Path(sys.prefix), Path(sys.base_prefix), REPO_ROOT}
-    paths |= {Path(p) for p in sys.path if p and Path(p).is_dir()}
-    kept = sorted(p.resolve() for p in paths if not p.resolve().is_relative_to("/usr"))
+    """The folders Python imports from (the installation, the venv, site-packages), outside /usr, and of the
+    course only its package: not solutions/, tests/ (whose right submissions would serve as answers) or .git."""
+    root = REPO_ROOT.resolve()
+    paths = {Path(sys.prefix), Path(sys.base_prefix)} | {Path(p) for p in sys.path if p and Path(p).is_dir()}
+    paths = {p.resolve() for p in paths if p.resolve() != root and not root.is_relative_to(p.resolve())}
+    paths = {p for p in paths if not p.is_relative_to(root) or p.relative_to(root).parts[0] not in _COURSE_ONLY}
+    kept = sorted({p for p in paths if not p.is_relative_to("/usr")} | {root / "vae_lesson"})
     return [p for p in kept if not any(p != q and p.is_relative_to(q) for q in kept)]  # outermost only
 
 
@@ -76,10 +81,9 @@ def command(argv, hidden=(), env=None):
     args = [bwrap(), *_namespaces(), *_system(), "--tmpfs", "/tmp"]  # /tmp first: a course under /tmp is bound over it
     for path in _python_paths():
         args += ["--ro-bind", str(path), str(path)]
-    reference = (REPO_ROOT / "solutions").resolve()  # the checks' reference: until the checks run apart, shown
     for path in hidden:
         path = Path(path).resolve()
-        if any(path.is_relative_to(p) for p in _python_paths()) and not reference.is_relative_to(path):
+        if any(path.is_relative_to(p) for p in _python_paths()):
             args += ["--tmpfs", str(path)]
     args += ["--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp", "--clearenv"]
     for key, value in sorted((env or {}).items()):

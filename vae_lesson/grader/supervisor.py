@@ -1,34 +1,40 @@
-"""Run grading jobs in worker processes, one per learner, each sealed off (isolation.py); keep going if
-learner code kills its worker.
+"""Run the class's grading in judge processes, `parallel` at a time; the grading command itself imports no torch.
 
-The grading command never imports torch or runs learner code itself: for each learner it starts
-`python -m vae_lesson.grader.worker` in a bubblewrap sandbox of its own, on the CPU (the same verdicts
-on every machine, and no CUDA context per child), and reads one line per finished job. `parallel`
-learners are graded at a time. If a worker dies, the jobs it was running are suspects: each is run
-again alone, and one that kills the worker again gets no credit; the learner's other jobs go on in a
-fresh worker. A learner's jobs cannot reach another learner's: they share no process, no file and
-no folder.
+Each judge (judge.py) grades its share of the learners one after another, each learner's code in a
+probe worker sealed off in a sandbox of its own (isolation.py), and writes one line per finished job.
+Learner code never runs in a judge, and a judge never trusts what a probe sends beyond plain data: a
+learner can spoil only their own notebook's grade, never a judge's or a classmate's.
 """
 import json
 import os
 import subprocess
 import sys
 import tempfile
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from .. import REPO_ROOT
-from . import isolation
-from .child import verdict
 
-STARTUP = 60.0  # seconds a worker may take to import torch and warm the checks, beyond its jobs' limits
+STARTUP = 60.0  # seconds a worker may take to import torch and the chapters' modules, beyond its jobs' limits
+MESSAGE_LIMIT = 4000  # characters of a message kept; learner text can be long
 
 
 class WorkerFailed(Exception):
     pass
 
 
-def _worker_env(sandboxed):
+def cell_limit(notebook_limit):
+    """The per-cell limit: half the per-notebook one, and at least a second."""
+    return max(1.0, notebook_limit / 2)
+
+
+def verdict(exercise, pitfall, message, passed=False, explanation=""):
+    return {"exercise": exercise, "passed": passed, "pitfall": pitfall,
+            "message": str(message)[:MESSAGE_LIMIT], "explanation": str(explanation)[:MESSAGE_LIMIT]}
+
+
+def worker_env(sandboxed):
+    """The environment of a judge (sandboxed=False) or of a sandboxed probe worker: on the CPU (the same verdicts on
+    every machine), one thread each, and the course importable."""
     base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/tmp"} if sandboxed else dict(os.environ)
     env = dict(base, CUDA_VISIBLE_DEVICES="", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="Agg",
                PYTHONDONTWRITEBYTECODE="1")
@@ -36,79 +42,38 @@ def _worker_env(sandboxed):
     return env
 
 
-def run_worker(jobs, parallel, time_limit, hidden=None, seed=0):
-    """({job index: (verdicts, note)} finished, [indices in flight when it ended], its stderr's last line).
-    `hidden`: None to run the worker unsandboxed, else the folders the sandbox must not show."""
-    request = json.dumps({"jobs": jobs, "parallel": parallel, "time_limit": time_limit, "seed": seed})
-    argv = [sys.executable, "-m", "vae_lesson.grader.worker"]
-    budget = STARTUP + time_limit * len(jobs)
-    done, in_flight = {}, set()
-    with tempfile.TemporaryFile() as stderr, tempfile.TemporaryDirectory() as cwd:
-        if hidden is None:
-            command, preexec = argv, None
-        else:
-            command, preexec = isolation.command(argv, hidden, _worker_env(True)), isolation.limits(budget)
-        worker = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, cwd=cwd,
-                                  env=_worker_env(hidden is not None), preexec_fn=preexec,
-                                  start_new_session=True)  # a learner's killpg cannot reach the grading command
-        timer = threading.Timer(budget, worker.kill)  # the worker enforces each job's limit; this, its own
-        timer.start()
-        try:
-            worker.stdin.write(request.encode())
-            worker.stdin.close()
-            for line in worker.stdout:
-                event = json.loads(line)
-                if "start" in event:
-                    in_flight.add(event["start"])
-                else:
-                    in_flight.discard(event["done"])
-                    done[event["done"]] = (event["verdicts"], event["note"])
-        except (ValueError, KeyError, TypeError, BrokenPipeError):
-            worker.kill()  # not the worker's stream: the learner's code wrote into it
-        finally:
-            timer.cancel()
-            worker.wait()
+def _run_judge(learners, time_limit, sandboxed, hidden, seed):
+    """{job index: (verdicts, note)} from one judge process grading `learners` ([[(index, job), ...], ...])."""
+    request = json.dumps({"learners": learners, "time_limit": time_limit, "sandboxed": sandboxed,
+                          "hidden": [str(h) for h in hidden], "seed": seed})
+    done = {}
+    with tempfile.TemporaryFile() as stderr:
+        judge = subprocess.Popen([sys.executable, "-m", "vae_lesson.grader.judge"], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=stderr, env=worker_env(False), cwd=REPO_ROOT)
+        judge.stdin.write(request.encode())
+        judge.stdin.close()
+        for line in judge.stdout:
+            event = json.loads(line)
+            done[event["done"]] = (event["verdicts"], event["note"])
+        judge.wait()
         stderr.seek(0)
-        last = (stderr.read().decode(errors="replace").strip().splitlines() or [f"exit code {worker.returncode}"])[-1]
-    return done, sorted(in_flight), last
-
-
-def killed_the_worker(job):
-    note = "running this notebook killed the grading worker, twice (the second time alone)"
-    return [verdict(s["exercise"], "grader-tampered", note + ": no credit for this notebook.")
-            for s in job["steps"] if "exercise" in s], note
-
-
-def _grade_group(jobs, parallel, time_limit, hidden, seed):
-    """[(verdicts, note)] for the jobs of one worker (one learner's, when sandboxed), in order."""
-    results, suspects, todo = {}, set(), list(range(len(jobs)))
-    while todo:
-        alone = [i for i in todo if i in suspects][:1]
-        batch = alone or todo
-        done, in_flight, last = run_worker([jobs[i] for i in batch], 1 if alone else parallel, time_limit, hidden,
-                                           seed)
-        results.update({batch[k]: v for k, v in done.items()})
-        for i in (batch[k] for k in in_flight):
-            if alone:
-                results[i] = killed_the_worker(jobs[i])
-            suspects.add(i)
-        if not done and not in_flight:
-            raise WorkerFailed(f"the grading worker failed before grading anything: {last}")
-        todo = [i for i in todo if i not in results]
-    return [results[i] for i in range(len(jobs))]
+        last = (stderr.read().decode(errors="replace").strip().splitlines() or [f"exit code {judge.returncode}"])[-1]
+    failed = [i for i, (verdicts, _) in done.items() if verdicts is None]
+    if judge.returncode or failed:
+        why = done[failed[0]][1] if failed else last
+        raise WorkerFailed(f"grading failed: {why}")
+    return done
 
 
 def grade_jobs(jobs, parallel=2, time_limit=30.0, sandboxed=True, hidden=(), seed=0):
-    """[(verdicts, note)] for each job, in order. Sandboxed, each learner (job["learner"]) gets a worker in a
-    sandbox of its own and `parallel` learners are graded at a time; unsandboxed, one worker grades all.
-    `seed` offsets the seeds of every check's inputs (grader/seeds.py)."""
-    if not sandboxed:
-        return _grade_group(jobs, parallel, time_limit, None, seed)
-    groups = {}
+    """[(verdicts, note)] for each job, in order. Each learner (job["learner"]) is graded in a sandbox of their own
+    (unsandboxed: a plain subprocess), `parallel` learners at a time. `seed` offsets the seeds of every check's
+    inputs (grader/seeds.py)."""
+    learners = {}
     for index, job in enumerate(jobs):
-        groups.setdefault(job.get("learner"), []).append(index)
+        learners.setdefault(job.get("learner"), []).append((index, job))
+    shares = [list(learners.values())[i::parallel] for i in range(parallel)]
     with ThreadPoolExecutor(max_workers=parallel) as pool:
-        graded = pool.map(lambda ids: (ids, _grade_group([jobs[i] for i in ids], 1, time_limit, list(hidden), seed)),
-                          groups.values())
-        results = {i: r for ids, group in graded for i, r in zip(ids, group)}
+        parts = pool.map(lambda share: _run_judge(share, time_limit, sandboxed, hidden, seed), [s for s in shares if s])
+        results = {i: r for part in parts for i, r in part.items()}
     return [results[i] for i in range(len(jobs))]
