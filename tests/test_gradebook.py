@@ -46,23 +46,22 @@ CHEATS = {
                                    "open('written-by-jay.txt', 'w').write('x')\n", "not-implemented"),
     "kim-redefines-check": (STUB + "\nclass AlwaysPass:\n    def __getattr__(self, name):\n"
                             "        return lambda fn: type('R', (), {'passed': True, 'implementation': fn})()\n"
-                            "check = AlwaysPass()\n", "grader-tampered"),
+                            "check = AlwaysPass()\n", "not-implemented"),  # the checks run in the judge, apart
     "lee-patches-the-check": (WRONG["kl_divergence"][0] + "\nfrom vae_lesson.grader import check as c\n"
                               "from vae_lesson.grader.result import CheckResult\n"
                               "c.kl_divergence = lambda fn: CheckResult('kl_divergence', True, None, 'ok', fn, fn)\n",
-                              "grader-tampered"),
+                              "raised"),  # the checks need the reference, and the sandbox has none
     "max-patches-torch": (WRONG["kl_divergence"][0] + "\ntorch.allclose = lambda *a, **k: True\n",
-                          "grader-tampered"),
+                          "kl-sign-flipped"),  # the comparison is made in the judge's torch
     "ned-patches-the-reference": (WRONG["kl_divergence"][0] + "\nimport sys\n"
-                                  "sys.modules['sol' + 'utions'].kl_divergence = kl_divergence\n", "grader-tampered"),
+                                  "sys.modules['sol' + 'utions'].kl_divergence = kl_divergence\n", "raised"),
     "oli-hangs": ("while True:\n    pass\n", "too-slow"),
     "pam-hangs-past-the-alarm": ("import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True:\n"
                                  "    pass\n", "too-slow"),
     "quin-exits-the-kernel": ("import os\nos._exit(1)\n", "kernel-died"),
     "rae-kills-the-kernel": ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n", "kernel-died"),
 }
-# Killing the grading worker is graded in test_no_child_outlives_a_killed_worker, not in the class: the worker
-# is started again and the notebook rerun alone, which would add about 9 s to the class's grading.
+# Killing the grading worker is graded in test_no_child_outlives_a_killed_worker.
 KILLS_THE_GRADER = "import os\nos.kill(os.getppid(), 9)\n"
 
 
@@ -186,8 +185,7 @@ def test_feedback_names_each_failed_exercise_its_pitfall_and_message(graded_clas
     assert "25 of 25 points" in ada and "Exercises to fix" not in ada
     assert "F.mse_loss" in (folder / "ben-wrong-all.md").read_text()  # mean-reduction's message says why
     assert "`solutions`" in (folder / "fay-imports-the-reference.md").read_text()
-    assert "rebinds `check`" in (folder / "kim-redefines-check.md").read_text()
-    assert "torch.allclose" in (folder / "max-patches-torch.md").read_text()
+    assert "KeyError: 'solutions'" in (folder / "ned-patches-the-reference.md").read_text()  # no reference there
 
 
 def test_nothing_in_the_class_folder_is_written(graded_class):
@@ -223,8 +221,9 @@ def _orphaned_grading_processes():
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
 def test_no_child_outlives_a_killed_worker(tmp_path, capsys):
     """One notebook spins (ignoring the alarm) while the other kills the worker: the spinning child must die
-    with the worker, not run on for ever once nobody is left to stop it at its time limit. The killer is
-    graded as tampering, the spinner as too slow."""
+    with the worker, not run on for ever once nobody is left to stop it at its time limit. Each learner has a
+    sandbox of their own, so the killer only ends their own grading (its notebook's kernel died, no credit),
+    and the spinner is too slow."""
     spin = "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True:\n    pass\n"
     new_learner(tmp_path / "CLASS" / "a-spins", {"kl_divergence": spin}, [KL_NOTEBOOK])
     new_learner(tmp_path / "CLASS" / "b-kills-the-worker", {"kl_divergence": KILLS_THE_GRADER}, [KL_NOTEBOOK])
@@ -233,5 +232,6 @@ def test_no_child_outlives_a_killed_worker(tmp_path, capsys):
     assert _orphaned_grading_processes() == []
     spins, kills = ({r["exercise"]: r for r in learner["rows"]}["kl_divergence"]
                     for learner in json.loads(capsys.readouterr().out)["learners"])
-    assert spins["pitfall"] == "too-slow" and kills["pitfall"] == "grader-tampered" and kills["points"] == 0
-    assert "running this notebook killed the grading worker" in kills["message"]
+    assert spins["pitfall"] == "too-slow" and kills["points"] == 0
+    # the probe may answer once more before the kernel ends it: its cell defines nothing, either way no credit
+    assert kills["pitfall"] in ("kernel-died", "not-defined")

@@ -95,12 +95,12 @@ class Notebook:
 
     def __init__(self, sandbox, job, time_limit):
         self.job, self.time_limit = job, time_limit
-        self.probe = JudgesProbe(sandbox.read_fd, sandbox.write_fd, time.monotonic() + time_limit)
+        self.probe = JudgesProbe(sandbox.read_fd, sandbox.write_fd, time_limit)
         self.verdicts, self.pending = [], list(imported_references(job["imports"]))
         self.exercises = [s["exercise"] for s in job["steps"] if "exercise" in s]
 
     def run(self):
-        write_frame(self.probe.write_fd, {"op": "notebook"})
+        self.probe.send({"op": "notebook"})
         self.probe.imports(self.job["imports"])
         self._release()
         for i, step in enumerate(self.job["steps"]):
@@ -112,8 +112,8 @@ class Notebook:
             if not result["passed"] and i + 1 < len(self.job["steps"]):
                 self._stand_in(step["target"])  # as the check cell does: the reference stands in below
         self.probe.end()
-        reply = read_frame(self.probe.read_fd, self.probe.deadline)
-        if "exited" not in reply:
+        reply = self.probe.receive()
+        if not isinstance(reply, dict) or "exited" not in reply:
             raise ProbeLost("garbled")
 
     def _release(self):
@@ -138,6 +138,11 @@ class Notebook:
             return verdict(name, "reference-submitted", "your exercise cell uses the `solutions` package, the "
                                                         "reference answers: write the code yourself.")
         failed = self.probe.cell(source, f"{self.job['notebook']} {name}", cell_limit(self.time_limit))
+        line = failed[1].rsplit("of your code:", 1)[-1] if failed else ""
+        if failed and "No module named 'solutions'" in failed[1] and "vae_lesson" not in line:  # however obfuscated
+            return verdict(name, "reference-submitted", "your exercise cell imports the `solutions` package, the "
+                                                        "reference answers (which grading does not have): write "
+                                                        "the code yourself.")
         if failed:
             return verdict(name, *failed)
         handle = self.probe.bind_name(target)
@@ -170,7 +175,8 @@ class Notebook:
             note, pitfall = (f"stopped at the per-notebook limit ({self.time_limit:g} s): a cell or a check did not "
                              "finish"), "too-slow"
         else:
-            how = f"exit code {error.status}" if error.status is not None else "its pipe closed"
+            status = error.status
+            how = "its pipe closed" if status is None else f"signal {-status}" if status < 0 else f"exit code {status}"
             note, pitfall = f"the kernel died ({how}) while running this notebook's exercises", "kernel-died"
         rest = self.exercises[len(self.verdicts):]
         return self.verdicts + [verdict(e, pitfall, note + ": no result for this exercise.") for e in rest], note

@@ -6,7 +6,7 @@ nothing else: no object the learner made, no code, can come back. Anything else 
 frame too large, one that does not load, a reply of the wrong form) ends the notebook's grading as
 tampered, whoever wrote it.
 
-    RemoteProbe(read_fd, write_fd, deadline)   the judge's side: the methods of probe.Probe, plus cell()
+    RemoteProbe(read_fd, write_fd, budget)     the judge's side: the methods of probe.Probe, plus cell()
     serve(probe, read_fd, write_fd)             the probe's side, in the sandbox, until {"op": "end"}
 """
 import io
@@ -73,17 +73,29 @@ def read_frame(fd, deadline=None):
 
 
 class RemoteProbe:
-    """The judge's handle on a probe in a sandbox: each method is one request and its reply."""
+    """The judge's handle on a probe in a sandbox: each method is one request and its reply. `budget` is the
+    seconds the probe may take over all its replies (the per-notebook limit): the judge's own work is not
+    counted against a learner."""
 
-    def __init__(self, read_fd, write_fd, deadline):
-        self.read_fd, self.write_fd, self.deadline = read_fd, write_fd, deadline
+    def __init__(self, read_fd, write_fd, budget):
+        self.read_fd, self.write_fd, self.budget = read_fd, write_fd, budget
 
-    def _ask(self, op, *args):
+    def send(self, request):
         try:
-            write_frame(self.write_fd, {"op": op, "args": list(args)})
+            write_frame(self.write_fd, request)
         except OSError:
             raise ProbeLost("died") from None
-        reply = read_frame(self.read_fd, self.deadline)
+
+    def receive(self):
+        start = time.monotonic()
+        try:
+            return read_frame(self.read_fd, start + self.budget)
+        finally:
+            self.budget -= time.monotonic() - start
+
+    def _ask(self, op, *args):
+        self.send({"op": op, "args": list(args)})
+        reply = self.receive()
         if not isinstance(reply, dict):
             raise ProbeLost("garbled")
         if "exited" in reply:  # the worker's word that the notebook's process is gone
