@@ -1,13 +1,10 @@
 """The grading command on one learner's folder, its building blocks, and bad input."""
-import functools
 import json
 import shutil
 
 import nbformat
 import pytest
-import torch
 
-import solutions
 from vae_lesson import REPO_ROOT, grade
 from vae_lesson.grader import integrity
 from vae_lesson.grader.chapters import learner_cell, read_chapters, strip_magics
@@ -108,41 +105,6 @@ def test_magics_are_commented_out_keeping_line_numbers():
     ("solutions_of_mine = 3", False)])
 def test_naming_the_solutions_package_is_seen_in_code_not_in_prose(source, names):
     assert integrity.names_solutions(source) is names
-
-
-def test_the_reference_is_recognised_under_an_alias_a_partial_or_a_subclass():
-    ref = solutions.kl_divergence
-    assert integrity.hands_in_reference(ref, ref) and integrity.hands_in_reference(functools.partial(ref), ref)
-    assert integrity.hands_in_reference(functools.wraps(ref)(lambda *a: ref(*a)), ref)
-    assert integrity.hands_in_reference(type("Mine", (solutions.VAE,), {}), solutions.VAE)
-    assert integrity.hands_in_reference(type("Mine", (torch.nn.Module,), {"forward": solutions.VAE.forward}),
-                                        solutions.VAE)
-    assert not integrity.hands_in_reference(lambda mu, logvar: ref(mu, logvar), ref)  # caught when it runs
-    assert not integrity.hands_in_reference(solutions.Encoder, solutions.VAE)
-
-
-def test_a_wrapper_is_caught_when_it_runs_the_reference_and_the_check_itself_is_not():
-    ref, mu = solutions.kl_divergence, torch.zeros(2, 3)
-    wrapper = {}
-    exec(compile("def f(mu, lv):\n    return ref(mu, lv)", f"{integrity.LEARNER_FILE} test>", "exec"),
-         {"ref": ref}, wrapper)
-    with integrity.reference_watch(ref) as calls:
-        ref(mu, mu)  # the check running the reference
-    assert calls == []
-    with integrity.reference_watch(ref) as calls:
-        wrapper["f"](mu, mu)
-    assert calls == ["kl_divergence"]
-
-
-def test_a_change_to_the_grader_or_torch_is_seen():
-    baseline = integrity.grader_state()
-    assert integrity.changed_since(baseline) == []
-    original = torch.allclose
-    torch.allclose = lambda *a, **k: True
-    try:
-        assert integrity.changed_since(baseline) == ["torch.allclose"]
-    finally:
-        torch.allclose = original
 
 
 def test_grading_draws_fresh_inputs_so_an_answer_stored_for_the_public_ones_fails(tmp_path, capsys):

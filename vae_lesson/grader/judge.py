@@ -13,7 +13,6 @@ Writes one JSON line per graded job: {"done": index, "verdicts": [...], "note": 
 import ast
 import inspect
 import json
-import os
 import subprocess
 import sys
 import tempfile
