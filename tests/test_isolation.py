@@ -1,7 +1,8 @@
-"""Each learner graded in a bubblewrap sandbox of their own: what one learner's code does reaches no one else.
+"""A class of cheaters graded beside honest learners: no trick earns a point, and no one touches anyone else.
 
-A class graded once: attackers aimed at classmates, the course's files, the network and the machine,
-beside honest learners who must be graded exactly as they would be alone.
+Each learner's code runs in a probe sealed off in bubblewrap, and the verdicts are made by the judge,
+outside it, from plain data. The tricks (tests/cheaters.py) aim at the checks, the reference, the
+verdict stream, classmates, the course's files, the instructor's, the network and the process table.
 """
 import csv
 import hashlib
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cheaters import cheaters
 from vae_lesson import REPO_ROOT, grade
 from vae_lesson.grader import isolation
 from vae_lesson.grader.classroom import SOLVED, WRONG, new_learner
@@ -20,99 +22,125 @@ from vae_lesson.grader.classroom import SOLVED, WRONG, new_learner
 pytestmark = pytest.mark.skipif(bool(isolation.unavailable()), reason=f"no sandbox: {isolation.unavailable()}")
 
 KL = "04_kl_divergence.ipynb"
-MARK = "987654"  # a sleep this long is the escaped process's name
+SEED = "4242"  # the class and the honest learners alone are graded on the same fresh inputs
+HONEST = {"honest-solved": SOLVED["kl_divergence"], "honest-wrong": WRONG["kl_divergence"][0],
+          "honest-slips": SOLVED["kl_divergence"].replace("logvar.exp()", "logvar")}
+SKIPPED = {".venv", ".git", "__pycache__", ".pytest_cache"}
 
 
-def _course_tree():
-    """What grading must leave byte-identical: the course's code and reference."""
-    return {str(p.relative_to(REPO_ROOT)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for folder in ("vae_lesson", "solutions") for p in sorted((REPO_ROOT / folder).rglob("*.py"))}
+def _project_tree():
+    """A hash of every file of the project (its venv, caches and git store aside): grading must change none."""
+    digest = {}
+    for path in sorted(REPO_ROOT.rglob("*")):
+        if path.is_file() and not SKIPPED & set(path.relative_to(REPO_ROOT).parts):
+            digest[str(path.relative_to(REPO_ROOT))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digest
 
 
-def _attacks(victim_notebook, secret, port):
-    return {
-        # every scratch folder a worker could use, made in advance and filled (the old shared-scratch attack)
-        "a-spoils-scratch": "import glob, os, tempfile\nfor i in range(40):\n"
-                            "    os.makedirs(os.path.join(tempfile.gettempdir(), f'vae-grading-{i}', str(i)),\n"
-                            "                exist_ok=True)\n"
-                            "for d in glob.glob('/tmp/vae-grading-*'):\n"
-                            "    for i in range(40):\n        os.makedirs(f'{d}/{i}', exist_ok=True)\n"
-                            + WRONG["kl_divergence"][0],
-        "b-edits-the-grader": "from pathlib import Path\nimport vae_lesson.grader.compare as c\n"
-                              "Path(c.__file__).write_text('def close(a, b):\\n    return True\\n')\n",
-        "c-reads-a-classmate": f"print(open({str(victim_notebook)!r}).read())\n",
-        "d-reads-a-secret": f"kl_divergence = open({str(secret)!r}).read()\n",
-        "e-phones-home": f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=2).sendall(b'x')\n",
-        "f-escapes": f"import subprocess\nsubprocess.Popen(['sleep', '{MARK}'], start_new_session=True)\n"
-                     + SOLVED["kl_divergence"],
-    }
-
-
-def _escaped():
+def _left_behind():
+    """Processes of the grading still alive: a sandbox, a probe worker, a judge, or the escaped sleep."""
     found = []
     for proc in Path("/proc").iterdir():
         try:
-            if MARK in (proc / "cmdline").read_bytes().decode(errors="replace"):
-                found.append(proc.name)
+            cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
         except OSError:
-            pass
+            continue
+        if any(mark in cmdline for mark in ("987654", "vae_lesson.grader.worker", "vae_lesson.grader.judge")):
+            found.append(cmdline.replace("\0", " "))
     return found
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    root = tmp_path_factory.mktemp("isolation")
-    secret = root / "instructor-secret.txt"
-    secret.write_text("the answers")
+def _listen():
     server, received = socket.create_server(("127.0.0.1", 0)), []
     server.settimeout(0.5)
 
-    def listen():
-        deadline = time.monotonic() + 120
+    def accept():
+        deadline = time.monotonic() + 300
         while time.monotonic() < deadline and not received[-1:] == ["closed"]:
             try:
                 received.append(server.accept()[0].recv(10))
             except OSError:
                 pass
-    threading.Thread(target=listen, daemon=True).start()
+    threading.Thread(target=accept, daemon=True).start()
+    return server, received
+
+
+def _grade_alone(folder, capsys):
+    capsys.readouterr()
+    grade.main([str(folder), "--json", "--seed", SEED])
+    return json.loads(capsys.readouterr().out)["rows"]
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cheaters")
+    secret = root / "instructor-secret.txt"
+    secret.write_text("the answers")
+    server, received = _listen()
     klass = root / "CLASS"
-    victim = new_learner(klass / "z-honest-solved", {"kl_divergence": SOLVED["kl_divergence"]}, [KL])
-    new_learner(klass / "z-honest-wrong", {"kl_divergence": WRONG["kl_divergence"][0]}, [KL])
-    for name, source in _attacks(victim / KL, secret, server.getsockname()[1]).items():
+    for name, source in HONEST.items():
         new_learner(klass / name, {"kl_divergence": source}, [KL])
-    before = _course_tree()
+    tricks = cheaters(klass / "honest-solved" / KL, secret, server.getsockname()[1])
+    for name, (source, _) in tricks.items():
+        new_learner(klass / name, {"kl_divergence": source}, [KL])
+    before = _project_tree()
     out = root / "out"
-    assert grade.main([str(klass), "--csv", str(out / "gradebook.csv"), "--jobs", "2", "--time-limit", "20"]) == 1
+    assert grade.main([str(klass), "--csv", str(out / "gradebook.csv"), "--json", "--jobs", "2",
+                       "--time-limit", "20", "--seed", SEED]) == 1
     time.sleep(0.5)
-    escaped = _escaped()
+    left = _left_behind()
     received.append("closed")
     server.close()
     lines = (out / "gradebook.csv").read_text().splitlines()
     points = {row["learner"]: row["kl_divergence"] for row in csv.DictReader(lines[1:])}
     feedback = {p.stem: p.read_text() for p in (out / "feedback").glob("*.md")}
-    return {"before": before, "after": _course_tree(), "escaped": escaped, "received": received[:-1],
-            "points": points, "feedback": feedback, "stamp": (out / "gradebook.csv").read_text().splitlines()[0]}
+    return {"before": before, "after": _project_tree(), "left": left, "received": received[:-1], "root": root,
+            "points": points, "feedback": feedback, "tricks": tricks, "stamp": lines[0]}
 
 
-def test_honest_learners_are_graded_as_alone_and_attacks_earn_nothing(graded):
-    assert graded["points"] == {"z-honest-solved": "2", "z-honest-wrong": "0", "a-spoils-scratch": "0",
-                                "b-edits-the-grader": "0", "c-reads-a-classmate": "0", "d-reads-a-secret": "0",
-                                "e-phones-home": "0", "f-escapes": "2"}  # f's answer is right; its process dies
-    assert "kl-sign-flipped" in graded["feedback"]["z-honest-wrong"]  # judged by the real compare.py
+def test_the_class_holds_every_kind_of_trick(graded):
+    assert len(graded["tricks"]) >= 25
 
 
-def test_what_each_attack_met(graded):
+def _kl_section(feedback):
+    return feedback.split("### kl_divergence (", 1)[1].split("###", 1)[0]
+
+
+def test_no_trick_earns_a_point_and_each_is_named(graded):
+    named = {name: _kl_section(graded["feedback"][name]).split("Pitfall: `")[1].split("`")[0]
+             for name in graded["tricks"]}
+    assert {n: graded["points"][n] for n in graded["tricks"]} == {n: "0" for n in graded["tricks"]}
+    assert named == {n: pitfall or named[n] for n, (_, pitfall) in graded["tricks"].items()}
+
+
+def test_honest_learners_are_graded_exactly_as_alone(graded, capsys):
+    assert [graded["points"][n] for n in HONEST] == ["2", "0", "0"]
+    class_rows = {}
+    for name in HONEST:
+        section = graded["feedback"][name].split("### kl_divergence (", 1)[-1].split("###", 1)[0]
+        class_rows[name] = "Pitfall: `kl-sign-flipped`" in section, "Pitfall: `kl-missing-exp`" in section
+    for name in HONEST:
+        alone = _grade_alone(graded["root"] / "CLASS" / name, capsys)[0]
+        assert (alone["pitfall"] == "kl-sign-flipped", alone["pitfall"] == "kl-missing-exp") == class_rows[name]
+        assert alone["points"] == int(graded["points"][name])
+        if alone["pitfall"]:
+            assert alone["message"].splitlines()[0] in graded["feedback"][name]
+
+
+def test_what_the_attacks_on_others_met(graded):
     feedback = graded["feedback"]
-    assert "Read-only file system" in feedback["b-edits-the-grader"]
-    assert "No such file or directory" in feedback["c-reads-a-classmate"]
-    assert "No such file or directory" in feedback["d-reads-a-secret"]
-    assert "Network is unreachable" in feedback["e-phones-home"] or "refused" in feedback["e-phones-home"]
+    assert "Read-only file system" in feedback["edits-the-grader-on-disk"]
+    assert "No such file or directory" in feedback["reads-a-classmate"]
+    assert "No such file or directory" in feedback["reads-a-secret"]
+    assert "Network is unreachable" in feedback["phones-home"] or "refused" in feedback["phones-home"]
+    assert "No such file or directory" in feedback["reads-the-file"]
 
 
-def test_the_course_is_unchanged_and_nothing_outlives_grading(graded):
+def test_the_project_is_unchanged_and_nothing_outlives_grading(graded):
     assert graded["after"] == graded["before"]
-    assert graded["escaped"] == []
+    assert graded["left"] == []
     assert graded["received"] == []  # no connection reached the instructor's machine
+    assert not Path("/tmp/pwned").exists()
     assert "sandbox bubblewrap, one per learner" in graded["stamp"]
 
 
