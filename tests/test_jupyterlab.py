@@ -25,6 +25,7 @@ CHROMIUM = Path(os.environ.get("VAE_LESSON_CHROMIUM", "/usr/bin/chromium"))
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--no-first-run"]
 NOTEBOOK_LIMIT_S = 240  # one notebook, run through the UI
+RELOAD_AFTER_S = 60  # no cell started by then: the page is loaded again, once
 OVERALL_LIMIT_S = 900   # the whole test
 SCREENSHOTS = Path(os.environ.get("VAE_LESSON_SCREENSHOTS", REPO_ROOT / ".cache" / "screenshots"))
 
@@ -108,10 +109,17 @@ def _click_run_all(page):
 def _run_all_cells(page, panel, n_code_cells):
     """Run all cells, then wait until every code cell shows an execution count."""
     deadline = time.monotonic() + NOTEBOOK_LIMIT_S
-    asked = None
+    first, asked, reloaded = time.monotonic(), None, False
     while time.monotonic() < deadline:
         prompts = page.locator(f"{panel} .jp-CodeCell .jp-InputPrompt").all_inner_texts()
         started = [p for p in prompts if p.strip("[]: \n")]
+        if not started and not reloaded and time.monotonic() - first > RELOAD_AFTER_S:
+            # Once (CI, 2026-12-04), a fresh server's first notebook ignored every Run All for 240 s, its
+            # kernel idle; the next run passed. Load the page again, as a person would, and ask again.
+            page.screenshot(path=str(SCREENSHOTS / "run-all-ignored.png"))  # kept for diagnosis
+            page.reload()
+            page.locator(f"{panel} .jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=60_000)
+            reloaded, asked = True, None
         if asked is None or (not started and time.monotonic() - asked > 10):
             # A kernel that has only just connected can drop the first request, and a page still starting
             # may not answer its menu: ask again until something starts or the notebook's time runs out.
