@@ -102,7 +102,8 @@ def test_magics_are_commented_out_keeping_line_numbers():
     ("from solutions import kl_divergence", True), ("import solutions.beyond as b", True),
     ("m = __import__('solutions')", True), ("open('../solutions/vae.py')", True),
     ("def f():\n    '''Unlike the solutions, mine is slow.'''\n    # see solutions/\n    return 1", False),
-    ("solutions_of_mine = 3", False)])
+    ("solutions_of_mine = 3", False), ("from vae_lesson.reference import VAE", True),
+    ("from vae_lesson import reference", True), ("from vae_lesson import data", False)])
 def test_naming_the_solutions_package_is_seen_in_code_not_in_prose(source, names):
     assert integrity.names_solutions(source) is names
 

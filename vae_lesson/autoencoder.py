@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from solutions import Decoder, Encoder
+from .reference import Decoder, Encoder
 
 from .cache import cached_model
 from .train import fit

@@ -12,7 +12,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-import solutions
+from .reference import solutions
 
 from . import REPO_ROOT
 from .device import seconds as wall_seconds

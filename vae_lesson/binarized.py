@@ -44,7 +44,7 @@ def trained_bernoulli_vae(train_images, test_binary, *, test_seed, epochs, laten
     `test_binary` is the test set binarized once with `test_seed`; the history's test losses are on it.
     Returns (model, history), cached on disk.
     """
-    from solutions import VAE
+    from .reference import VAE
 
     settings = {"model": "VAE", "dataset": "mnist, dynamically binarized", "n_train": len(train_images),
                 "test_seed": test_seed, "n_test": len(test_binary), "latent_dim": latent_dim,

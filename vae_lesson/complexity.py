@@ -3,7 +3,7 @@ import math
 
 import torch
 
-from solutions import vae_loss
+from .reference import vae_loss
 
 from .device import seconds as wall_seconds
 

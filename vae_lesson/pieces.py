@@ -136,7 +136,7 @@ class Pieces:
 
 def _load_one(folder, exercise):
     """(the piece to use, a line saying which, (learner's piece, result) if it failed or None)."""
-    import solutions
+    from .reference import solutions
 
     from .grader import check
     name, notebook = PIECES[exercise]
@@ -158,7 +158,7 @@ def load_pieces(folder=None):
     """The learner's Encoder, reparameterize, Decoder and kl_divergence where they pass, else the references."""
     folder = Path(folder or os.getcwd())
     if is_solved_folder(folder):
-        import solutions
+        from .reference import solutions
         print(SOLVED)
         return Pieces({name: getattr(solutions, name) for name, _ in PIECES.values()}, {})
     chosen, failed = {}, {}

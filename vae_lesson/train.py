@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from solutions import VAE, kl_divergence
+from .reference import VAE, kl_divergence
 
 DIVERGED_HINT = ("Likely causes: a variance or std used where logvar belongs (log or sqrt of a negative number), "
                  "std = exp(logvar) overflowing, or a learning rate too high.")

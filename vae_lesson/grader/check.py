@@ -8,7 +8,7 @@ names the mistake by finding the known wrong variant that reproduces it.
 """
 import torch
 
-import solutions
+from ..reference import solutions
 
 from . import gradients, learner, seeds
 from .check_beyond import condition, interpolate, iwae_estimate, parameter_count, spot_the_bug

@@ -5,7 +5,7 @@ import re
 
 import torch
 
-from solutions import beyond
+from ..reference import beyond
 
 from . import learner, seeds
 from .compare import check_unchanged, close, example, expect_tensor, shape_errors_as_wrong_shape

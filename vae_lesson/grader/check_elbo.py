@@ -1,7 +1,7 @@
 """Check of chapter 05's exercise: elbo_estimate, one ELBO per example in nats, with its gradients."""
 import torch
 
-from solutions import beyond
+from ..reference import beyond
 
 from . import gradients, learner, seeds
 from .compare import check_unchanged, close, expect_tensor, fmt, shape_errors_as_wrong_shape
@@ -53,8 +53,8 @@ def elbo_estimate(fn):
                 why = explain("elbo_estimate", pitfall)
                 raise Failure(pitfall, f"{why}\n{shown}")
         if torch.isnan(got).any():
-            raise Failure("wrong-values", "your ELBO has NaN values: std = exp(0.5 * logvar), and logvar may be "
-                          "negative.\n" + shown)
+            raise Failure("wrong-values", "your ELBO has NaN values: the standard deviation is exp(0.5 * logvar), "
+                          "and logvar may be negative.\n" + shown)
         raise Failure("wrong-values", "log N(x; x_hat, sigma2 I) summed over the pixels, constant included, minus "
                       "the KL of each example summed over the latent dims, is not what came back.\n" + shown)
     _judge_elbo_gradients(fn, inputs)

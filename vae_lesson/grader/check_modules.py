@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import torch
 import torch.nn.functional as F
 
-import solutions
+from ..reference import solutions
 
 from . import gradients, learner, seeds
 from .compare import check_unchanged, close, example, expect_tensor

@@ -7,8 +7,7 @@ sample: the codes that reach a small decoder's first layer, the images it return
 """
 import torch
 
-import solutions
-from solutions import beyond
+from ..reference import beyond, solutions
 
 from . import learner, seeds
 from .compare import check_unchanged, close, expect_tensor, shape_errors_as_wrong_shape
@@ -78,7 +77,8 @@ def _spread_report(d, lv):
         lines.append(f"  where {name}: z - mu should spread by {want:.3f} (RMS of std), yours by {got:.3f} "
                      f"({got / want:.2f} times)")
     if abs(_rms(d[lv < 0]) / _rms(d[lv >= 0]) - 1) < 0.2:
-        lines.append("  Your spread does not follow logvar: is eps multiplied by std = exp(0.5 * logvar)?")
+        lines.append("  Your spread does not follow logvar: is eps multiplied by the standard deviation, "
+                     "exp(0.5 * logvar)?")
     return ratios, "\n".join(lines)
 
 

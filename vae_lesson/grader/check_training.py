@@ -10,8 +10,7 @@ cut from it) and the optimiser's steps.
 """
 import torch
 
-import solutions
-from solutions import beyond
+from ..reference import beyond, solutions
 
 from . import learner, seeds
 from .pitfalls import loss_bugs

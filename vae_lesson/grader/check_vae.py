@@ -6,7 +6,7 @@ matches the reference's to the last bit, or the sampling variant that reproduces
 import torch
 import torch.nn.functional as F
 
-import solutions
+from ..reference import solutions
 
 from . import gradients, learner, seeds
 from .check_modules import B, D, H, Z, best_match, build, call, centre_logvar, decoder_layout, encoder_layout, seeded

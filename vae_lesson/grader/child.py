@@ -47,12 +47,17 @@ def run_cell(source, filename, namespace, seconds):
     return None
 
 
+def names_reference(module):
+    """True for the reference's modules: solutions (and its submodules), vae_lesson.reference."""
+    return module.split(".")[0] == "solutions" or module.startswith("vae_lesson.reference")
+
+
 def without_solutions(imports):
-    """The import statements that do not name the `solutions` package, one per line."""
+    """The import statements that do not import the reference, one per line."""
     kept = []
     for node in ast.parse(imports).body:
         modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-        if not any(m.split(".")[0] == "solutions" for m in modules):
+        if not any(names_reference(m) for m in modules):
             kept.append(ast.unparse(node))
     return kept
 

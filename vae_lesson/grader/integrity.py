@@ -10,8 +10,8 @@ import re
 import tokenize
 
 LEARNER_FILE = "<exercise"  # filename prefix of the code compiled from a learner's cells
+_REFERENCE = ("vae_lesson.reference", "vae_lesson._reference")  # the same answers, as the course imports them
 SOLUTIONS_NAME = re.compile(r"(^|[/\\.])solutions([/\\.]|$)")
-_PACKAGES = ("vae_lesson", "solutions")
 
 
 def names_solutions(source):
@@ -25,7 +25,9 @@ def names_solutions(source):
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-            if any(m.split(".")[0] == "solutions" for m in modules):
+            if isinstance(node, ast.ImportFrom) and node.module == "vae_lesson":
+                modules += [f"vae_lesson.{a.name}" for a in node.names]
+            if any(m.split(".")[0] == "solutions" or m.startswith(_REFERENCE) for m in modules):
                 return True
             bound |= any(a.asname == "solutions" for a in node.names)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and SOLUTIONS_NAME.search(node.value):

@@ -20,10 +20,9 @@ import time
 
 import torch
 
-import solutions
-from solutions import beyond
-
+from ..reference import beyond, solutions
 from . import check, integrity, isolation, learner, seeds
+from .child import names_reference
 from .remote import ProbeLost, RemoteProbe, read_frame, write_frame
 from .result import GENERIC
 from .supervisor import MESSAGE_LIMIT, STARTUP, cell_limit, verdict, worker_env
@@ -48,10 +47,10 @@ def standin_source(names):
 
 
 def imported_references(imports):
-    """The names a chapter imports from the `solutions` package."""
+    """The names a chapter imports from the reference (`solutions`, or vae_lesson.reference)."""
     names = []
     for node in ast.parse(imports).body:
-        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "solutions":
+        if isinstance(node, ast.ImportFrom) and names_reference(node.module or ""):
             names += [a.asname or a.name for a in node.names]
     return names
 

@@ -8,7 +8,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from solutions import kl_divergence
+from ..reference import kl_divergence
 
 from . import seeds
 
