@@ -67,7 +67,7 @@ MESSAGES = [
     (check.reparameterize, s.rep_no_eps, ["eps is missing"], ["eps = 1"]),
     (check.reparameterize, s.rep_no_eps_2, ["eps is missing"], ["eps = 1"]),
     (check.reparameterize, s.rep_half_variance, ["0.5 * exp(logvar), half the variance", "inside the exp"], []),
-    (check.reparameterize, s.rep_unscaled, ["scale is wrong", "(1.79 times)", "multiplied by std"], ["no noise"]),
+    (check.reparameterize, s.rep_unscaled, ["scale is wrong", "(1.79 times)", "multiplied by the standard deviation"], ["no noise"]),
     (check.reparameterize, s.rep_half_std, ["scale is wrong", "(0.50 times)", "(0.52 times)"], ["no noise"]),
     (check.reparameterize, s.rep_matmul, ["elementwise", "cannot be multiplied"], []),
     (check.reparameterize, s.rep_eps_transposed, ["elementwise", "must match the size"], []),

@@ -77,7 +77,7 @@ def test_each_chapters_plan_comes_from_the_source():
     chapters = read_chapters()
     assert [ex.name for c in chapters.values() for ex in c.exercises] == EXERCISES
     assert sum(ex.points for c in chapters.values() for ex in c.exercises) == 25
-    assert "from solutions import Decoder, Encoder" in chapters["06_loss_and_training.ipynb"].imports
+    assert "from vae_lesson.reference import Decoder, Encoder" in chapters["06_loss_and_training.ipynb"].imports
     assert "data.load" not in "".join(c.imports for c in chapters.values())  # imports only: no data, no training
 
 
