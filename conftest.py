@@ -9,11 +9,11 @@ from vae_lesson import KERNEL_ENV
 
 SHARED_DATA = Path(__file__).resolve().parent.parent / "shared" / "data"
 
-# The longest files first, so that none is left to run alone at the end; each chapter's learner
-# notebook well before its solved one, so one trains the chapter's models and the other loads them
-# (the cache's lock makes the later one wait, should they meet).
+# The longest files first, so that none is left to run alone at the end. The learner notebooks run in
+# tests/test_handout.py, from the handout, with the repository's model cache: whichever of a chapter's two
+# notebooks comes first trains its models and the other loads them (the cache's lock makes the later wait).
 HEAVY_CHAPTERS = ["10", "09", "11", "08", "07", "06", "05"]
-HEAVY_TESTS = ["test_gradebook.py", "test_train.py", "test_grade.py"]
+HEAVY_TESTS = ["test_handout.py", "test_gradebook.py", "test_train.py", "test_grade.py"]
 
 
 def pytest_configure(config):
@@ -35,12 +35,11 @@ def _chapter(item):
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Order the work for `pytest -n --dist loadfile --no-loadscope-reorder`, which hands out whole
-    files in this order: heavy learner notebooks, heavy test files, heavy solved notebooks, the rest."""
+    files in this order: heavy test files, heavy solved notebooks, the rest."""
     def rank(item):
         chapter, name = _chapter(item), item.path.name
         if chapter in HEAVY_CHAPTERS:
-            learner = item.path.parent.name == "notebooks"
-            return (0 if learner else 2, HEAVY_CHAPTERS.index(chapter))
+            return (2, HEAVY_CHAPTERS.index(chapter))
         if name in HEAVY_TESTS:
             return (1, HEAVY_TESTS.index(name))
         return (3 if chapter else 4, 0)
