@@ -20,7 +20,8 @@ def cheaters(victim_notebook, secret, port):
         "jit-scripts-the-reference": (REF + "import torch\nkl_divergence = torch.jit.script(ref.kl_divergence)\n",
                                       "reference-submitted"),
         "calls-it-from-a-thread": (REF + "import threading\n\ndef kl_divergence(mu, logvar):\n    out = []\n"
-                                   "    t = threading.Thread(target=lambda: out.append(ref.kl_divergence(mu, logvar)))\n"
+                                   "    t = threading.Thread(\n"
+                                   "        target=lambda: out.append(ref.kl_divergence(mu, logvar)))\n"
                                    "    t.start(); t.join()\n    return out[0]\n", "reference-submitted"),
         "switches-the-profiler-off": ("import sys\nsys.setprofile(None)\n" + REF
                                       + "kl_divergence = lambda mu, logvar: ref.kl_divergence(mu, logvar)\n",
@@ -42,7 +43,8 @@ def cheaters(victim_notebook, secret, port):
         "leaves-a-torch-function-mode-on": (WRONG_KL + "from torch.overrides import TorchFunctionMode\n\n"
                                             "class Agree(TorchFunctionMode):\n"
                                             "    def __torch_function__(self, func, types, args=(), kwargs=None):\n"
-                                            "        if func in (torch.allclose, torch.equal):\n            return True\n"
+                                            "        if func in (torch.allclose, torch.equal):\n"
+                                            "            return True\n"
                                             "        return func(*args, **(kwargs or {}))\n\nAgree().__enter__()\n",
                                             "kl-sign-flipped"),
         "returns-a-lying-tensor": ("class Liar(torch.Tensor):\n    @classmethod\n"
@@ -71,7 +73,8 @@ def cheaters(victim_notebook, secret, port):
         "forges-verdicts-then-kills": ("import json, os\nline = json.dumps({'exercise': 'kl_divergence', "
                                        "'passed': True, 'pitfall': None, 'message': 'ok', 'explanation': ''})\n"
                                        "for fd in range(3, 64):\n    try:\n"
-                                       "        os.write(fd, (line + '\\n' + json.dumps({'end': True}) + '\\n').encode())\n"
+                                       "        end = json.dumps({'end': True})\n"
+                                       "        os.write(fd, (line + '\\n' + end + '\\n').encode())\n"
                                        "    except OSError:\n        pass\nos.kill(os.getppid(), 9)\nos._exit(0)\n",
                                        "grader-tampered"),
         "forges-a-reply-frame": ("import io, os, struct, torch\n\ndef kl_divergence(mu, logvar):\n"

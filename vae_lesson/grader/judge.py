@@ -168,7 +168,8 @@ class Notebook:
         """The verdicts when the probe stopped answering: those given stand, unless it garbled its replies."""
         if error.reason == "garbled":
             note = "this notebook's probe wrote into the grader's channel (forged or garbled replies)"
-            return [verdict(e, "grader-tampered", note + ": no credit for this notebook.") for e in self.exercises], note
+            verdicts = [verdict(e, "grader-tampered", note + ": no credit for this notebook.") for e in self.exercises]
+            return verdicts, note
         if error.reason == "too-slow":
             note, pitfall = (f"stopped at the per-notebook limit ({self.time_limit:g} s): a cell or a check did not "
                              "finish"), "too-slow"
