@@ -19,7 +19,7 @@ def encode(model, images):
 
 
 def unit_activity(mu):
-    """Var_x E[z_j | x] per latent unit (Burda et al., 2015): how much the unit's mean moves with x."""
+    """Var_x E[z_j | x] per latent unit (Burda et al., 2016): how much the unit's mean moves with x."""
     return mu.var(dim=0)
 
 
