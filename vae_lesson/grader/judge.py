@@ -94,7 +94,7 @@ class Notebook:
     def __init__(self, sandbox, job, time_limit):
         self.job, self.time_limit = job, time_limit
         self.probe = JudgesProbe(sandbox.read_fd, sandbox.write_fd, time_limit)
-        self.verdicts, self.pending = [], list(imported_references(job["imports"]))
+        self.verdicts, self.pending, self.judged = [], list(imported_references(job["imports"])), set()
         self.exercises = [s["exercise"] for s in job["steps"] if "exercise" in s]
 
     def run(self):
@@ -102,10 +102,12 @@ class Notebook:
         self.probe.imports(self.job["imports"])
         self._release()
         for i, step in enumerate(self.job["steps"]):
-            if "exercise" not in step:
+            if "setup" in step:  # a cell the source marks as needed by the exercises after it
+                self.probe.cell(step["setup"], f"{self.job['notebook']} setup", cell_limit(self.time_limit))
                 continue
             result = self._explained(self._judge(step), step)
             self.verdicts.append(result)
+            self.judged.add(step["target"])
             self._release()
             if not result["passed"] and i + 1 < len(self.job["steps"]):
                 self._stand_in(step["target"])  # as the check cell does: the reference stands in below
@@ -116,8 +118,7 @@ class Notebook:
 
     def _release(self):
         """Send the reference pieces the chapter imports, each once no exercise still to be judged is in it."""
-        judged = {s["target"] for s in self.job["steps"][:len(self.verdicts)] if "target" in s}
-        waiting = {s["target"] for s in self.job["steps"] if "target" in s} - judged
+        waiting = {s["target"] for s in self.job["steps"] if "target" in s} - self.judged
         ready = [n for n in self.pending if not set(_closure(n)) & waiting]
         if ready:
             self._stand_in(*ready)
