@@ -7,6 +7,7 @@ verdict stream, classmates, the course's files, the instructor's, the network an
 import csv
 import hashlib
 import json
+import os
 import socket
 import threading
 import time
@@ -25,11 +26,12 @@ KL = "04_kl_divergence.ipynb"
 SEED = "4242"  # the class and the honest learners alone are graded on the same fresh inputs
 HONEST = {"honest-solved": SOLVED["kl_divergence"], "honest-wrong": WRONG["kl_divergence"][0],
           "honest-slips": SOLVED["kl_divergence"].replace("logvar.exp()", "logvar")}
-SKIPPED = {".venv", ".git", "__pycache__", ".pytest_cache"}
+SKIPPED = {".venv", ".git", "__pycache__", ".pytest_cache", ".cache"}  # what other tests write at the same time
 
 
 def _project_tree():
-    """A hash of every file of the project (its venv, caches and git store aside): grading must change none."""
+    """A hash of every file of the project, its venv, caches and git store aside (the model cache too: the
+    suite's other workers train into it meanwhile): grading must change none."""
     digest = {}
     for path in sorted(REPO_ROOT.rglob("*")):
         if path.is_file() and not SKIPPED & set(path.relative_to(REPO_ROOT).parts):
@@ -37,15 +39,20 @@ def _project_tree():
     return digest
 
 
+RUN_ID = f"cheaters-{os.getpid()}"  # tags this class's grading processes: other tests may grade at the same time
+
+
 def _left_behind():
-    """Processes of the grading still alive: a sandbox, a probe worker, a judge, or the escaped sleep."""
+    """Processes of this grading still alive: a sandbox, a probe worker, a judge (all tagged with RUN_ID, in
+    their command line or environment), or the escaped sleep."""
     found = []
     for proc in Path("/proc").iterdir():
         try:
             cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
+            environ = (proc / "environ").read_bytes().decode(errors="replace")
         except OSError:
             continue
-        if any(mark in cmdline for mark in ("987654", "vae_lesson.grader.worker", "vae_lesson.grader.judge")):
+        if proc.name != str(os.getpid()) and ("987654" in cmdline or RUN_ID in cmdline or RUN_ID in environ):
             found.append(cmdline.replace("\0", " "))
     return found
 
@@ -85,8 +92,12 @@ def graded(tmp_path_factory):
         new_learner(klass / name, {"kl_divergence": source}, [KL])
     before = _project_tree()
     out = root / "out"
-    assert grade.main([str(klass), "--csv", str(out / "gradebook.csv"), "--json", "--jobs", "2",
-                       "--time-limit", "20", "--seed", SEED]) == 1
+    os.environ["VAE_LESSON_RUN_ID"] = RUN_ID
+    try:
+        assert grade.main([str(klass), "--csv", str(out / "gradebook.csv"), "--json", "--jobs", "2",
+                           "--time-limit", "20", "--seed", SEED]) == 1
+    finally:
+        del os.environ["VAE_LESSON_RUN_ID"]
     time.sleep(0.5)
     left = _left_behind()
     received.append("closed")

@@ -39,6 +39,8 @@ def worker_env(sandboxed):
     env = dict(base, CUDA_VISIBLE_DEVICES="", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="Agg",
                PYTHONDONTWRITEBYTECODE="1")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), None if sandboxed else env.get("PYTHONPATH")]))
+    if "VAE_LESSON_RUN_ID" in os.environ:  # a tag that finds one grading run's processes (the tests use it)
+        env["VAE_LESSON_RUN_ID"] = os.environ["VAE_LESSON_RUN_ID"]
     return env
 
 
