@@ -12,7 +12,6 @@ version that wrote it, so build the handout with the learners' Python (the pypro
 What a learner can still recover from it, and at what effort, is in the README's threat model.
 """
 import argparse
-import ast
 import json
 import shutil
 import sys
@@ -54,16 +53,6 @@ class HandoutError(Exception):
     pass
 
 
-def _without_docstrings(source):
-    tree = ast.parse(source)
-    for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        if (isinstance(body, list) and body and isinstance(body[0], ast.Expr)
-                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)):
-            node.body = body[1:] or [ast.Pass()]
-    return tree
-
-
 def sourceless(source, target, name):
     """Write `source` (text or an AST) as a module Python imports without its source: bytecode only."""
     import marshal
@@ -74,11 +63,11 @@ def sourceless(source, target, name):
 
 def _copy_package(out):
     """The package, with the reference compiled in; {path: source digest} of each file shipped compiled."""
-    from .cache import _source_digest
+    from .cache import _source_digest, without_docstrings
     digests = {}
     for name in REFERENCE:
-        sourceless(_without_docstrings((SOURCES / name).read_text()), out / "vae_lesson" / "_reference" / name,
-                   f"<reference {name}>")
+        tree = without_docstrings((SOURCES / name).read_text(), compilable=True)
+        sourceless(tree, out / "vae_lesson" / "_reference" / name, f"<reference {name}>")
         digests[f"solutions/{name}"] = _source_digest(SOURCES / name)
     for path in sorted((REPO_ROOT / "vae_lesson").rglob("*.py")):
         relative = path.relative_to(REPO_ROOT)

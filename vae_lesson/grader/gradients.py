@@ -7,7 +7,7 @@ gradients too, for the same random weighting of the outputs, and names where the
 """
 import torch
 
-from . import seeds
+from . import learner, seeds
 from .sandbox import Failure, run
 
 
@@ -61,7 +61,6 @@ def only(weights, i):
 def judge_layers(model, got, weights, what):
     """Raise gradient-blocked naming the nn.Linear layers of a learner's model (a learner.Module) that no gradient
     reaches from its call `got`, for the weighting `weights` of that call's outputs."""
-    from . import learner
     reached = learner.grads(got, weights, [(model, i) for i in range(len(model.linears))], what)
     cut = [f"Linear({i}->{o})" for (o, i, _), g in zip(model.linears, reached) if not nonzero(g)]
     if cut:

@@ -9,7 +9,6 @@ import io
 import re
 import tokenize
 
-LEARNER_FILE = "<exercise"  # filename prefix of the code compiled from a learner's cells
 _REFERENCE = ("vae_lesson.reference", "vae_lesson._reference")  # the same answers, as the course imports them
 SOLUTIONS_NAME = re.compile(r"(^|[/\\.])solutions([/\\.]|$)")
 

@@ -27,15 +27,20 @@ from .remote import ProbeLost, RemoteProbe, read_frame, write_frame
 from .result import GENERIC
 from .supervisor import MESSAGE_LIMIT, STARTUP, cell_limit, verdict, worker_env
 
-# What each reference piece needs besides itself, to run as a stand-in.
-NEEDS = {"VAE": ["Encoder", "Decoder", "reparameterize"], "vae_loss": ["kl_divergence"],
-         "train_step": ["vae_loss", "kl_divergence"], "CVAE": ["Encoder", "Decoder", "reparameterize", "condition"]}
 HEADER = "import math\nimport torch\nimport torch.nn.functional as F\nfrom torch import nn\n"
 
 
+def _piece(name):
+    return getattr(solutions, name, None) or getattr(beyond, name)
+
+
 def _closure(name):
+    """The reference pieces a piece's source reads (itself last, what it needs before it), read off that source."""
+    read = {node.id for node in ast.walk(ast.parse(inspect.getsource(_piece(name)))) if isinstance(node, ast.Name)}
+    needs = sorted(n for n in read - {name} if callable(getattr(solutions, n, None) or getattr(beyond, n, None))
+                   and getattr(_piece(n), "__module__", "").startswith(solutions.__name__))
     names = [name]
-    for need in NEEDS.get(name, []):
+    for need in needs:
         names = [n for n in _closure(need) if n not in names] + names
     return names
 
@@ -43,7 +48,7 @@ def _closure(name):
 def standin_source(names):
     """The reference pieces `names` (and what they need), as source for a probe to define."""
     pieces = list(dict.fromkeys(n for name in names for n in _closure(name)))
-    return HEADER + "\n\n".join(inspect.getsource(getattr(solutions, n, None) or getattr(beyond, n)) for n in pieces)
+    return HEADER + "\n\n".join(inspect.getsource(_piece(n)) for n in pieces)
 
 
 def imported_references(imports):
@@ -81,8 +86,12 @@ class Sandbox:
 class JudgesProbe(RemoteProbe):
     """The remote probe, sent the reference VAE's source before a check makes one there (train_step's model)."""
 
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.has_vae = False
+
     def make(self, kind, state, dtype, sizes):
-        if kind == "vae" and not getattr(self, "has_vae", False):
+        if kind == "vae" and not self.has_vae:
             self.define(standin_source(["VAE"]))
             self.has_vae = True
         return self._ask("make", kind, state, dtype, sizes)

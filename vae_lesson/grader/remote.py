@@ -120,7 +120,7 @@ class RemoteProbe:
         return raw
 
     def __getattr__(self, op):  # grads, load, module, make, define, cell, bind_name, use_standins, ...
-        if op.startswith("_") or op == "has_vae":
+        if op.startswith("_"):
             raise AttributeError(op)
         return lambda *args: self._ask(op, *args)
 

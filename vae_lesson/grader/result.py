@@ -94,6 +94,6 @@ def graded(exercise, reference):
             for hook in AFTER_CHECK:  # e.g. pieces.save, which the notebooks' `check` registers
                 hook(result)
             return result
-        check.__name__, check.__doc__, check.judge, check.exercise = body.__name__, body.__doc__, judge, exercise
+        check.__name__, check.__doc__, check.judge = body.__name__, body.__doc__, judge
         return check
     return decorate
