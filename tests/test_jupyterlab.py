@@ -25,7 +25,7 @@ CHROMIUM = Path(os.environ.get("VAE_LESSON_CHROMIUM", "/usr/bin/chromium"))
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--no-first-run"]
 NOTEBOOK_LIMIT_S = 240  # one notebook, run through the UI
-RELOAD_AFTER_S = 60  # no cell started by then: the page is loaded again, once
+STALL_S = 60  # no progress for this long: the page is loaded again, once
 OVERALL_LIMIT_S = 900   # the whole test
 SCREENSHOTS = Path(os.environ.get("VAE_LESSON_SCREENSHOTS", REPO_ROOT / ".cache" / "screenshots"))
 
@@ -91,13 +91,21 @@ def browser():
             chromium.close()
 
 
-def _click_run_all(page):
-    """Run > Run All Cells, after answering any dialog a fresh JupyterLab may show; False if the menu did not answer."""
-    try:
-        # A server's first notebook can ask "Select Kernel" (Python 3 preselected): accept it. Escape or
-        # "No Kernel" would leave the notebook without a kernel.
-        for button in page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").all():
+def _accept_dialogs(page):
+    """Accept whatever dialog JupyterLab shows: a fresh server's first notebook can ask "Select Kernel"
+    (Python 3 preselected), also after Run All was clicked, and its cells then wait for the answer. Escape
+    or "No Kernel" would leave the notebook without a kernel."""
+    for button in page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").all():
+        try:
             button.click(timeout=2_000)
+        except playwright_api.TimeoutError:
+            pass
+
+
+def _click_run_all(page):
+    """Run > Run All Cells; False if the menu did not answer."""
+    try:
+        _accept_dialogs(page)
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click(timeout=10_000)
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click(timeout=10_000)
         return True
@@ -106,30 +114,44 @@ def _click_run_all(page):
         return False
 
 
-def _run_all_cells(page, panel, n_code_cells):
-    """Run all cells, then wait until every code cell shows an execution count."""
+def _kernel_states(url, token):
+    """The execution state of each running kernel, from the server (not the page)."""
+    with urllib.request.urlopen(f"{url}/api/kernels?token={token}", timeout=10) as response:
+        return [k.get("execution_state") for k in json.load(response)]
+
+
+def _run_all_cells(page, panel, n_code_cells, url, token):
+    """Run all cells, then wait until every code cell shows an execution count.
+
+    Twice on CI a fresh server's first notebook did not run: once nothing started, once cells stayed
+    queued for 240 s. Whenever the page shows no progress for STALL_S while the kernel is idle (or no
+    cell has started), it is loaded again, as a person would, and asked again, once per notebook."""
     deadline = time.monotonic() + NOTEBOOK_LIMIT_S
-    first, asked, reloaded = time.monotonic(), None, False
+    asked, reloaded, last_change, last_prompts = None, False, time.monotonic(), None
     while time.monotonic() < deadline:
+        _accept_dialogs(page)
         prompts = page.locator(f"{panel} .jp-CodeCell .jp-InputPrompt").all_inner_texts()
+        if prompts != last_prompts:
+            last_prompts, last_change = prompts, time.monotonic()
         started = [p for p in prompts if p.strip("[]: \n")]
-        if not started and not reloaded and time.monotonic() - first > RELOAD_AFTER_S:
-            # Once (CI, 2026-12-04), a fresh server's first notebook ignored every Run All for 240 s, its
-            # kernel idle; the next run passed. Load the page again, as a person would, and ask again.
-            page.screenshot(path=str(SCREENSHOTS / "run-all-ignored.png"))  # kept for diagnosis
+        numbered = [p for p in prompts if p.strip("[]: \n").isdigit()]
+        if len(prompts) == n_code_cells and len(numbered) == n_code_cells:
+            return
+        stalled = time.monotonic() - last_change > STALL_S
+        if stalled and not reloaded and (not started or "busy" not in _kernel_states(url, token)):
+            page.screenshot(path=str(SCREENSHOTS / "run-all-stalled.png"))  # kept for diagnosis
             page.reload()
-            page.locator(f"{panel} .jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=60_000)
-            reloaded, asked = True, None
+            page.locator(f"{panel} .jp-CodeCell").first.wait_for(timeout=60_000)
+            reloaded, asked, last_change = True, None, time.monotonic()
+            continue
         if asked is None or (not started and time.monotonic() - asked > 10):
             # A kernel that has only just connected can drop the first request, and a page still starting
             # may not answer its menu: ask again until something starts or the notebook's time runs out.
             _click_run_all(page)
             asked = time.monotonic()
-        numbered = [p for p in prompts if p.strip("[]: \n").isdigit()]
-        if len(prompts) == n_code_cells and len(numbered) == n_code_cells:
-            return
         time.sleep(1)
-    raise TimeoutError(f"cells still running after {NOTEBOOK_LIMIT_S} s")
+    raise TimeoutError(f"cells still running after {NOTEBOOK_LIMIT_S} s (prompts {last_prompts}, "
+                       f"kernels {_kernel_states(url, token)}, reloaded {reloaded})")
 
 
 def _saved_errors(page, path):
@@ -158,7 +180,7 @@ def test_every_learner_notebook_runs_in_jupyterlab(lab, browser):
             panel = ".jp-NotebookPanel:not(.lm-mod-hidden)"
             page.locator(f"{panel} .jp-CodeCell").first.wait_for(timeout=60_000)
             page.locator(f"{panel} .jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=60_000)
-            _run_all_cells(page, panel, n_code)
+            _run_all_cells(page, panel, n_code, url, token)
             errors = _saved_errors(page, path)
             failures += [f"{path.name}: {e}" for e in errors]
             if path.name.startswith("08_"):
@@ -175,7 +197,8 @@ def test_every_learner_notebook_runs_in_jupyterlab(lab, browser):
         finally:
             page.close()
             _shut_down_kernels(url, token)
-    assert not failures, "\n".join(failures)
+    log_tail = (folder / "server.log").read_text()[-3000:] if failures else ""
+    assert not failures, "\n".join(failures) + "\n\nthe server's log, its end:\n" + log_tail
 
 
 def _shut_down_kernels(url, token):
