@@ -30,7 +30,10 @@ def calibrated_terms(x_hat, x, mu, logvar):
 
 
 def free_bits_terms(nats):
-    """(squared error, KL) where each unit's KL, averaged over the batch, counts only above `nats` per image."""
+    """(squared error, KL) where each unit's KL, averaged over the batch, counts only above `nats` per image.
+
+    The KL returned is the clamped one, so a history of training with it logs neither the true KL nor the -ELBO:
+    measure the finished model instead (latent_stats.unit_rate)."""
     def terms(x_hat, x, mu, logvar):
         per_unit = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(dim=0)  # summed over the batch
         return F.mse_loss(x_hat, x, reduction="sum"), per_unit.clamp(min=nats * len(x)).sum()
@@ -49,7 +52,8 @@ def squared_error_per_pixel(model, images, batch_size=1000):
 
 @torch.no_grad()
 def minus_elbo(model, images, sigma2, batch_size=1000):
-    """-ELBO of each image in nats (float64, on the CPU), decoder N(x_hat, sigma2), one draw of z per image."""
+    """-ELBO of each image in nats (float64, on the CPU), decoder N(x_hat, sigma2), one draw of z per image
+    from the global generator: seed it before two calls whose digits are to be compared in pairs."""
     model.eval()
     parts = []
     for x in images.flatten(start_dim=1).split(batch_size):
