@@ -1,4 +1,6 @@
-"""Hints on request, in steps: each shows as text and HTML, and only the last level holds code (with blanks)."""
+"""Hints on request, in steps: each shows as text and HTML, and none writes a line of the solution, even blanked."""
+import re
+
 import pytest
 
 from tests.leaks import exercise_cells, leak, solution_lines, tokens
@@ -44,14 +46,34 @@ def test_each_level_displays_as_text_markdown_and_html(name):
         assert f"Hint {level} of 3" in shown._repr_markdown_()
 
 
+def _blanked(text, lines):
+    """A line of text that, its blanks `___` filled in, is a solution line of which it writes out more than half
+    the tokens (`return ___` gives nothing away; `return -0.5 * torch.sum(1 + ___ - ___ - ___)` does)."""
+    for hint_line in text.splitlines():
+        toks = tokens(hint_line.split("#")[0])
+        given = [t for t in toks if t != "___"]
+        pattern = re.compile("\x1f".join(".+?" if t == "___" else re.escape(t) for t in toks))
+        for line in lines:
+            solution = tokens(line)
+            if "___" in toks and pattern.fullmatch("\x1f".join(solution)) and len(given) > len(solution) / 2:
+                return line
+    return None
+
+
 @pytest.mark.parametrize("name", sorted(hints.HINTS))
-def test_only_the_last_level_holds_code_and_it_has_blanks(name):
-    *before, last = hints.HINTS[name]
+def test_no_level_writes_a_line_of_the_solution_whole_or_blanked(name):
     lines = SOLUTIONS.get(name, [])
-    for level, text in enumerate(before, 1):
+    for level, text in enumerate(hints.HINTS[name], 1):
         assert leak(text, lines) is None, f"hint {level} of {name} gives away code: {leak(text, lines)!r}"
-    assert "___" in last
-    assert not [line for line in lines if "".join(tokens(line)) in "".join(tokens(last))], "the full code"
+        assert _blanked(text, lines) is None, f"hint {level} of {name} is {_blanked(text, lines)!r} with blanks"
+
+
+def test_the_blank_criterion_catches_the_old_fill_in_hints():
+    old = {"kl_divergence": "```python\nreturn -0.5 * torch.sum(1 + ___ - ___ - ___)\n```",
+           "vae_loss": "return F.mse_loss(___, ___, reduction=___) + kl_divergence(___, ___)",
+           "iwae_estimate": "return torch.logsumexp(___, dim=___) - math.log(___)"}
+    assert all(_blanked(text, SOLUTIONS[name]) for name, text in old.items())
+    assert _blanked("return ___", SOLUTIONS["kl_divergence"]) is None
 
 
 def test_each_call_shows_the_next_level_and_stops_at_the_last():
