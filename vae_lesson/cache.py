@@ -123,27 +123,31 @@ def cached_model(name, settings, build, train, device="cpu", code=()):
     return model, history
 
 
-def trained_vae(train_images, test_images, *, dataset, latent_dim=20, hidden_dim=400, epochs=3, loss="mse",
-                beta=1.0, seed=0, warmup=False, device="cpu"):
+def trained_vae(train_images, test_images, *, dataset, latent_dim=20, hidden_dim=400, epochs=3, batch_size=128,
+                loss="mse", beta=1.0, seed=0, warmup=False, device="cpu"):
     """The reference VAE trained with these settings on `train_images` (named by `dataset`), cached on disk.
 
-    `warmup` anneals beta linearly from 0 to its value over the first half of training.
+    `loss` names train.LOSSES' "mse" or "bce", or one of chapter 10's calibrated.OBJECTIVES. With `test_images`
+    None, no test set is scored during training. `warmup` anneals beta linearly from 0 to its value over the
+    first half of training.
     """
+    from .calibrated import OBJECTIVES
     from .reference import VAE
-
     from .train import LOSSES, fit
 
     settings = {"model": "VAE", "dataset": dataset, "n_train": len(train_images), "latent_dim": latent_dim,
-                "hidden_dim": hidden_dim, "epochs": epochs, "loss": loss, "beta": beta, "seed": seed,
-                "warmup": warmup}
+                "hidden_dim": hidden_dim, "epochs": epochs, "batch_size": batch_size, "loss": loss, "beta": beta,
+                "seed": seed, "warmup": warmup}
     schedule = (lambda done: beta * min(1.0, 2 * done)) if warmup else beta
+    terms = LOSSES[loss] if loss in LOSSES else OBJECTIVES[loss]
+    code = [] if loss in LOSSES else ["vae_lesson/calibrated.py", "vae_lesson/latent_stats.py"]
 
     def build():
         torch.manual_seed(seed)
         return VAE(784, hidden_dim, latent_dim)
 
     def train(model):
-        return fit(model, train_images, test_images, epochs=epochs, terms=LOSSES[loss], beta=schedule, seed=seed,
-                   desc=f"{dataset} VAE z={latent_dim} {loss} beta={beta}{' warm-up' if warmup else ''}")
+        return fit(model, train_images, test_images, epochs=epochs, batch_size=batch_size, terms=terms, beta=schedule,
+                   seed=seed, desc=f"{dataset} VAE z={latent_dim} {loss} beta={beta}{' warm-up' if warmup else ''}")
 
-    return cached_model("vae", settings, build, train, device=device)
+    return cached_model("vae", settings, build, train, device=device, code=code)

@@ -3,22 +3,25 @@
 - The σ² that maximises the ELBO for given reconstructions is their squared error per pixel: training
   with it is the "optimal σ-VAE" of Rybkin et al. (2021), `calibrated_terms`.
 - Free bits (Kingma et al., 2016): a unit's KL below λ nats per image costs nothing, `free_bits_terms`.
-- `trained_variant`: the reference VAE trained with one of these, cached like `cache.trained_vae`.
+- `OBJECTIVES` names both for `cache.trained_vae(..., loss=...)`.
 """
 import math
 
 import torch
 import torch.nn.functional as F
 
+from .latent_stats import kl_terms
 from .reference import kl_divergence
 
 LOG_2PI = math.log(2 * math.pi)
 
 
-def gaussian_nll(x_hat, x, sigma2):
-    """-log N(x; x_hat, sigma2 I) in nats, summed over pixels and images; sigma2 one number or one per pixel."""
+def gaussian_nll(x_hat, x, sigma2, dim=None):
+    """-log N(x; x_hat, sigma2 I) in nats, summed over pixels and images (or over `dim` only); sigma2 one
+    number or one per pixel."""
     sigma2 = torch.as_tensor(sigma2, dtype=x.dtype, device=x.device)
-    return ((x - x_hat).pow(2) / (2 * sigma2) + 0.5 * (LOG_2PI + sigma2.log())).sum()
+    terms = (x - x_hat).pow(2) / (2 * sigma2) + 0.5 * (LOG_2PI + sigma2.log())
+    return terms.sum() if dim is None else terms.sum(dim=dim)
 
 
 def calibrated_terms(x_hat, x, mu, logvar):
@@ -35,7 +38,7 @@ def free_bits_terms(nats):
     The KL returned is the clamped one, so a history of training with it logs neither the true KL nor the -ELBO:
     measure the finished model instead (latent_stats.unit_rate)."""
     def terms(x_hat, x, mu, logvar):
-        per_unit = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(dim=0)  # summed over the batch
+        per_unit = kl_terms(mu, logvar).sum(dim=0)  # summed over the batch
         return F.mse_loss(x_hat, x, reduction="sum"), per_unit.clamp(min=nats * len(x)).sum()
     return terms
 
@@ -58,9 +61,7 @@ def minus_elbo(model, images, sigma2, batch_size=1000):
     parts = []
     for x in images.flatten(start_dim=1).split(batch_size):
         x_hat, mu, logvar = (t.double() for t in model(x))
-        sigma2_ = torch.as_tensor(sigma2, dtype=torch.float64, device=x.device)
-        nll = ((x.double() - x_hat).pow(2) / (2 * sigma2_) + 0.5 * (LOG_2PI + sigma2_.log())).sum(dim=1)
-        parts.append((nll + 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(dim=1)).cpu())
+        parts.append((gaussian_nll(x_hat, x.double(), sigma2, dim=1) + kl_terms(mu, logvar).sum(dim=1)).cpu())
     return torch.cat(parts)
 
 
@@ -68,32 +69,4 @@ def bits_per_dim(nats_per_image, dims=784):
     return nats_per_image / (dims * math.log(2))
 
 
-def _terms(objective):
-    from .train import mse_terms
-    return {"mse": mse_terms, "calibrated": calibrated_terms, "free-bits-0.25": free_bits_terms(0.25)}[objective]
-
-
-def trained_variant(train_images, *, dataset, objective="mse", latent_dim=50, epochs=10, batch_size=64,
-                    warmup=False, seed=0, device="cpu"):
-    """The reference VAE (hidden 400) trained with `objective`, cached on disk; returns (model, history).
-
-    No test set is scored during training (the chapter measures the finished model); `warmup` raises the
-    KL's weight from 0 to 1 over the first half of training."""
-    from .cache import cached_model
-    from .reference import VAE
-    from .train import fit
-
-    settings = {"model": "VAE", "dataset": dataset, "n_train": len(train_images), "latent_dim": latent_dim,
-                "epochs": epochs, "batch_size": batch_size, "objective": objective, "warmup": warmup, "seed": seed}
-    terms = _terms(objective)
-    schedule = (lambda done: min(1.0, 2 * done)) if warmup else 1.0
-
-    def build():
-        torch.manual_seed(seed)
-        return VAE(784, 400, latent_dim)
-
-    def train(model):
-        return fit(model, train_images, epochs=epochs, batch_size=batch_size, terms=terms, beta=schedule, seed=seed,
-                   desc=f"{dataset} VAE z={latent_dim} {objective}{' warm-up' if warmup else ''} seed {seed}")
-
-    return cached_model("variant", settings, build, train, device=device, code=["vae_lesson/calibrated.py"])
+OBJECTIVES = {"calibrated": calibrated_terms, "free-bits-0.25": free_bits_terms(0.25)}

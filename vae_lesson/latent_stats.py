@@ -23,9 +23,14 @@ def unit_activity(mu):
     return mu.var(dim=0)
 
 
+def kl_terms(mu, logvar):
+    """KL(q(z_j|x) || N(0, 1)) of every entry, in nats: the closed form term by term, before any sum."""
+    return 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar)
+
+
 def unit_rate(mu, logvar):
     """E_x KL(q(z_j|x) || N(0, 1)) per latent unit, in nats: the units' shares of the rate."""
-    return 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).mean(dim=0)
+    return kl_terms(mu, logvar).mean(dim=0)
 
 
 def log_normal(z, mu, logvar):
