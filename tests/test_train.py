@@ -163,3 +163,30 @@ def test_two_processes_asking_for_one_model_train_it_once(tmp_path):
     assert [w.exitcode for w in workers] == [0, 0]
     assert log.read_text() == "trained\n"
     assert len(list(tmp_path.glob("shared-*.pt"))) == 1 and not list(tmp_path.glob("*.tmp"))
+
+
+def test_a_model_being_trained_elsewhere_is_not_waited_for_when_asked_not_to(monkeypatch, tmp_path):
+    monkeypatch.setenv("VAE_LESSON_CACHE", str(tmp_path))
+    build, fit_once = (lambda: VAE(784, 16, 2)), (lambda model: train.fit(model, _images(64), progress=False))
+    path = tmp_path / f"tiny-{cache.cache_key({}, build, fit_once)}.pt"
+    with cache._locked(path):  # another process, as far as flock is concerned: another open file
+        assert cache.cached_model("tiny", {}, build, fit_once, wait=False) is None
+    assert cache.cached_model("tiny", {}, build, fit_once, wait=False) is not None
+
+
+def test_models_being_trained_elsewhere_are_taken_last(monkeypatch):
+    busy, asked = {"a", "b"}, []  # being trained by another process until this one waits for them
+
+    def fake_trained_vae(*, seed, wait=True):
+        asked.append((seed, wait))
+        if seed in busy and not wait:
+            return None
+        busy.discard(seed)
+        return f"model {seed}"
+
+    monkeypatch.setattr(cache, "trained_vae", lambda *args, **kw: fake_trained_vae(**kw))
+    got = cache.trained_vaes({"a": {"seed": "a"}, "b": {"seed": "b"}, "c": {"seed": "c"}})
+    assert got == {"a": "model a", "b": "model b", "c": "model c"} and list(got) == ["a", "b", "c"]
+    # c is trained at once; a and b are busy, asked again, then waited for one at a time, first come first
+    assert asked == [("a", False), ("b", False), ("c", False), ("a", False), ("b", False), ("a", True),
+                     ("b", False), ("b", True)]

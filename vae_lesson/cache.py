@@ -80,13 +80,18 @@ def cache_key(settings, build, train, code=()):
 
 
 @contextmanager
-def _locked(path):
-    """Hold an exclusive lock beside `path` so that only one process trains this model at a time."""
+def _locked(path, wait=True):
+    """Hold an exclusive lock beside `path` so that only one process trains this model at a time; yield True.
+    Without `wait`, yield False at once if another process holds it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            yield
+            fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
@@ -99,14 +104,17 @@ def _train_without_touching_the_seed(train, model):
         return train(model)
 
 
-def cached_model(name, settings, build, train, device="cpu", code=()):
+def cached_model(name, settings, build, train, device="cpu", code=(), wait=True):
     """Return (model, history): loaded from the cache, or built by `build()`, trained by `train(model)` and saved;
     `history.from_cache` says which (loaded also when another process trained it while this one waited).
 
-    `code`: files beyond MODEL_CODE that this model's weights depend on, relative to the repository."""
+    `code`: files beyond MODEL_CODE that this model's weights depend on, relative to the repository.
+    `wait=False`: return None at once if another process is training this model."""
     path = cache_dir() / f"{name}-{cache_key(settings, build, train, code)}.pt"
     model = build().to(device)
-    with _locked(path):
+    with _locked(path, wait) as held:
+        if not held:
+            return None
         if path.exists():
             saved = torch.load(path, map_location=device)
             model.load_state_dict(saved["state_dict"])
@@ -124,12 +132,12 @@ def cached_model(name, settings, build, train, device="cpu", code=()):
 
 
 def trained_vae(train_images, test_images, *, dataset, latent_dim=20, hidden_dim=400, epochs=3, batch_size=128,
-                loss="mse", beta=1.0, seed=0, warmup=False, device="cpu"):
+                lr=1e-3, loss="mse", beta=1.0, seed=0, warmup=False, device="cpu", wait=True):
     """The reference VAE trained with these settings on `train_images` (named by `dataset`), cached on disk.
 
     `loss` names train.LOSSES' "mse" or "bce", or one of chapter 10's calibrated.OBJECTIVES. With `test_images`
     None, no test set is scored during training. `warmup` anneals beta linearly from 0 to its value over the
-    first half of training.
+    first half of training. `wait`: as for cached_model.
     """
     from .calibrated import OBJECTIVES
     from .reference import VAE
@@ -137,7 +145,7 @@ def trained_vae(train_images, test_images, *, dataset, latent_dim=20, hidden_dim
 
     settings = {"model": "VAE", "dataset": dataset, "n_train": len(train_images), "latent_dim": latent_dim,
                 "hidden_dim": hidden_dim, "epochs": epochs, "batch_size": batch_size, "loss": loss, "beta": beta,
-                "seed": seed, "warmup": warmup}
+                "seed": seed, "warmup": warmup, "lr": lr}
     schedule = (lambda done: beta * min(1.0, 2 * done)) if warmup else beta
     terms = LOSSES[loss] if loss in LOSSES else OBJECTIVES[loss]
     code = [] if loss in LOSSES else ["vae_lesson/calibrated.py", "vae_lesson/latent_stats.py"]
@@ -147,7 +155,22 @@ def trained_vae(train_images, test_images, *, dataset, latent_dim=20, hidden_dim
         return VAE(784, hidden_dim, latent_dim)
 
     def train(model):
-        return fit(model, train_images, test_images, epochs=epochs, batch_size=batch_size, terms=terms, beta=schedule,
-                   seed=seed, desc=f"{dataset} VAE z={latent_dim} {loss} beta={beta}{' warm-up' if warmup else ''}")
+        return fit(model, train_images, test_images, epochs=epochs, batch_size=batch_size, lr=lr, terms=terms,
+                   beta=schedule, seed=seed, desc=f"{dataset} VAE z={latent_dim} {loss} beta={beta}{' warm-up' if warmup else ''}")
 
-    return cached_model("vae", settings, build, train, device=device, code=code)
+    return cached_model("vae", settings, build, train, device=device, code=code, wait=wait)
+
+
+def trained_vaes(variants, *args, **common):
+    """{key: trained_vae(*args, **common, **settings)} for each key and settings of `variants`. A model another
+    process is training is taken last: two notebooks that ask for the same models at once train half each."""
+    done = {}
+    while len(done) < len(variants):
+        pending = [key for key in variants if key not in done]
+        for key in pending:
+            done[key] = trained_vae(*args, **common, **variants[key], wait=False)
+            if done[key] is None:
+                del done[key]
+        if all(key not in done for key in pending):  # every one is being trained elsewhere: wait for the first
+            done[pending[0]] = trained_vae(*args, **common, **variants[pending[0]])
+    return {key: done[key] for key in variants}
