@@ -12,7 +12,7 @@ SHARED_DATA = Path(__file__).resolve().parent.parent / "shared" / "data"
 # The longest files first, so that none is left to run alone at the end. The learner notebooks run in
 # tests/test_handout.py, from the handout, with the repository's model cache: whichever of a chapter's two
 # notebooks comes first trains its models and the other loads them (the cache's lock makes the later wait).
-HEAVY_CHAPTERS = ["10", "09", "11", "08", "07", "06", "05"]
+HEAVY_CHAPTERS = ["10", "09", "11", "08", "07", "06", "06b", "05"]
 HEAVY_TESTS = ["test_handout.py", "test_gradebook.py", "test_train.py", "test_grade.py"]
 
 
@@ -28,7 +28,7 @@ def pytest_configure(config):
 
 
 def _chapter(item):
-    match = re.match(r"(\d\d)_", item.path.name) if item.path.suffix == ".ipynb" else None
+    match = re.match(r"(\d\d[a-z]?)_", item.path.name) if item.path.suffix == ".ipynb" else None
     return match and match.group(1)
 
 

@@ -33,6 +33,8 @@ def test_lms_names_copies_and_a_nested_folder_are_matched_by_chapter_number(tmp_
     _touch(eve / "04_kl_divergence (1).ipynb")
     _touch(eve / "notes.ipynb")
     _touch(eve / "00_setup.ipynb")  # a chapter without an exercise: not graded, nothing to say
+    _touch(eve / "06b_deep_dive_evidence.ipynb")  # nor a deep-dive (none has an exercise)
+    _touch(eve / "06b_deep_dive_evidence (1).ipynb")
     _touch(tmp_path / "CLASS" / "ned" / "notebooks" / "03_decoder.ipynb")
     learners, is_class, _, notes = find_learners([tmp_path / "CLASS"], CHAPTERS)
     assert is_class and notes == [] and [s.name for s in learners] == ["ned", "smitheve"]

@@ -13,7 +13,7 @@ from .chapters import SOURCE_DIR
 
 # The chapter's two digits, after the start of the name or a non-digit, then the chapter's words, then an
 # optional copy number (" (1)", "-2", "_3") that downloads and resubmissions add.
-DEFAULT_PATTERN = r"(?:^|[^0-9])(?P<chapter>\d\d)_[A-Za-z_]*?(?:[ _-]*\(?\d+\)?)?\.ipynb$"
+DEFAULT_PATTERN = r"(?:^|[^0-9])(?P<chapter>\d\d[a-z]?)_[A-Za-z_]*?(?:[ _-]*\(?\d+\)?)?\.ipynb$"
 SKIPPED_FOLDERS = (".ipynb_checkpoints", "__pycache__", "__MACOSX")
 
 
@@ -39,7 +39,8 @@ def compile_pattern(pattern):
 
 
 def _chapter_number(notebook):
-    return notebook[:2]
+    """The number a notebook is known by: "05" of 05_latent_variables_and_elbo.ipynb, "06b" of a deep-dive."""
+    return re.match(r"\d\d[a-z]?", notebook).group(0)
 
 
 def _candidates(folder):
@@ -52,7 +53,7 @@ def _candidates(folder):
 
 
 def _course_numbers():
-    return {p.name[:2] for p in SOURCE_DIR.glob("*.ipynb")}
+    return {_chapter_number(p.name) for p in SOURCE_DIR.glob("*.ipynb")}
 
 
 def match(name, paths, chapters, pattern, root):
