@@ -190,3 +190,16 @@ def test_models_being_trained_elsewhere_are_taken_last(monkeypatch):
     # c is trained at once; a and b are busy, asked again, then waited for one at a time, first come first
     assert asked == [("a", False), ("b", False), ("c", False), ("a", False), ("b", False), ("a", True),
                      ("b", False), ("b", True)]
+
+
+def test_asking_for_models_leaves_the_global_generator_as_it_was(monkeypatch):
+    def reseeding_trained_vae(*args, seed, wait=True):  # as building a model does, once per time it is asked
+        torch.manual_seed(seed)
+        return seed
+
+    monkeypatch.setattr(cache, "trained_vae", reseeding_trained_vae)
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    cache.trained_vaes({"a": {"seed": 1}, "b": {"seed": 2}})
+    assert torch.equal(torch.rand(3), expected)

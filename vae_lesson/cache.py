@@ -163,7 +163,15 @@ def trained_vae(train_images, test_images, *, dataset, latent_dim=20, hidden_dim
 
 def trained_vaes(variants, *args, **common):
     """{key: trained_vae(*args, **common, **settings)} for each key and settings of `variants`. A model another
-    process is training is taken last: two notebooks that ask for the same models at once train half each."""
+    process is training is taken last: two notebooks that ask for the same models at once train half each.
+    Building a model reseeds the global generator, and which models get built how often depends on the other
+    process: the generator is left as it was, so that the cells after this one draw the same numbers."""
+    devices = [torch.cuda.current_device()] if torch.cuda.is_available() else []
+    with torch.random.fork_rng(devices=devices):
+        return _each_once(variants, args, common)
+
+
+def _each_once(variants, args, common):
     done = {}
     while len(done) < len(variants):
         pending = [key for key in variants if key not in done]
