@@ -96,11 +96,15 @@ def _locked(path, wait=True):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def _global_generator_kept():
+    """A context in which the global generator (the GPU's too) may be reseeded: it is restored on leaving."""
+    return torch.random.fork_rng(devices=[torch.cuda.current_device()] if torch.cuda.is_available() else [])
+
+
 def _train_without_touching_the_seed(train, model):
     """Training reseeds the global generator; restore it, so the cells after it draw the same numbers
     whether the model was trained here or loaded from the cache."""
-    devices = [torch.cuda.current_device()] if torch.cuda.is_available() else []
-    with torch.random.fork_rng(devices=devices):
+    with _global_generator_kept():
         return train(model)
 
 
@@ -166,8 +170,7 @@ def trained_vaes(variants, *args, **common):
     process is training is taken last: two notebooks that ask for the same models at once train half each.
     Building a model reseeds the global generator, and which models get built how often depends on the other
     process: the generator is left as it was, so that the cells after this one draw the same numbers."""
-    devices = [torch.cuda.current_device()] if torch.cuda.is_available() else []
-    with torch.random.fork_rng(devices=devices):
+    with _global_generator_kept():
         return _each_once(variants, args, common)
 
 
