@@ -101,6 +101,29 @@ def test_no_file_of_the_handout_holds_a_solution_line(course):
         assert path.read_bytes() == (REPO_ROOT / "notebooks" / path.name).read_bytes()
 
 
+# Answers as the library writes them, under other names than the solutions' (which the test above catches):
+# the KL's closed form, the reparameterized draw, the log-mean-exp of the IWAE bound, the summed loss, the
+# Gaussian's normaliser of the ELBO.
+ANSWER_FORMS = {
+    "kl_divergence": r"1 \+ logvar - mu|logvar\.exp\(\) - 1 - logvar",
+    "reparameterize": r"\(0\.5 \* logvar[^)]*\)\.exp\(\) \*|exp\(0\.5 \* logvar\) \* torch\.randn",
+    "iwae_estimate": r"logsumexp\([^)]*\) - math\.log",
+    "vae_loss": r"mse_loss\(x_hat, x, reduction=.sum.\), kl_divergence",
+    "elbo_estimate": r"log\(2 \* math\.pi\)",
+}
+
+
+def test_the_handouts_readable_code_writes_no_answer_another_way(course):
+    """Python a learner can read in the handout, the checks aside (they must name mistakes), holds no answer
+    rewritten: the modules that compute one for a chapter ship as bytecode (handout.COMPILED)."""
+    found = [(path.relative_to(course).as_posix(), exercise) for path in sorted(course.rglob("*.py"))
+             if "grader" not in path.parts for exercise, form in ANSWER_FORMS.items()
+             if re.search(form, path.read_text())]
+    assert found == []
+    library = "\n".join(p.read_text() for p in (REPO_ROOT / "vae_lesson").glob("*.py"))
+    assert all(re.search(form, library) for form in ANSWER_FORMS.values())  # each form is one the library writes
+
+
 def test_the_catalogue_gives_the_same_verdicts_through_the_handouts_checks(course, tmp_path):
     """The catalogue in tests/ run with the handout's package and its compiled reference (solutions/ is beside it
     only because the catalogue hands in the reference as one of its right answers)."""

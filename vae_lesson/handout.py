@@ -24,10 +24,13 @@ REFERENCE = ("__init__.py", "vae.py", "beyond.py")
 # Modules of the package the learners' chapters never import, which hold answers: class grading's
 # generated learners (right and wrong answers written out) and the benchmarks' reference runs.
 LEFT_OUT = {"classroom.py", "bench.py", "gradescope.py"}
-# Modules the chapters use whose code holds a line of an exercise's solution (chapter 07's buggy models are
-# whole VAEs, each with one bug; the per-example KL; a training step; models built of the pieces): shipped as
-# bytecode, as the reference is (docstrings kept, so that the cached models' names stay the same).
-COMPILED = {"autoencoder.py", "buggy.py", "complexity.py", "latent.py", "piece_cost.py"}
+# Modules the chapters use whose code holds a line of an exercise's solution, however written (chapter 07's buggy
+# models are whole VAEs, each with one bug; the KL's closed form in latent_stats and evidence; the ELBO in
+# calibrated; the importance-weighted log-mean-exp in evidence; the summed loss and a training step in train;
+# models built of the pieces): shipped as bytecode, as the reference is (docstrings kept, so that the cached
+# models' names stay the same).
+COMPILED = {"autoencoder.py", "buggy.py", "calibrated.py", "complexity.py", "evidence.py", "latent.py",
+            "latent_stats.py", "piece_cost.py", "train.py"}
 LEARNER_README = """# Variational Autoencoders, built step by step
 
 A course of Jupyter notebooks that builds a VAE in PyTorch, one piece per chapter.
