@@ -3,6 +3,7 @@
 Chapter 07 trains each one beside the correct model. Every bug is marked `# BUG:`.
 `MYSTERIES` holds the chapter's exercise: three more variants, each with one change of its own.
 """
+import copy
 import inspect
 import json
 import math
@@ -135,6 +136,22 @@ def kl_two_ways(run, images):
     return as_trained, mse_terms(x_hat, images.flatten(1), mu, logvar)[1].item() / len(images)
 
 
+def one_adam_step(run, x, lr=3e-3):
+    """One step of a fresh Adam on a copy of `run`'s model, from its loss on the batch `x`. For each weight and bias
+    of the encoder's logvar layer (flattened): its gradient, Adam's running average of the squared gradient after
+    the step, and how far the step moved it."""
+    model = copy.deepcopy(run.model)
+    params = list(model.encoder.logvar.parameters())
+    x_hat, mu, logvar = model(x)
+    sum(run.terms(x_hat, x.flatten(1), mu, logvar)).backward()
+    before = torch.cat([p.detach().flatten() for p in params])
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    optimizer.step()
+    flat = lambda tensors: torch.cat([t.flatten() for t in tensors])  # noqa: E731
+    return (flat(p.grad for p in params), flat(optimizer.state[p]["exp_avg_sq"] for p in params),
+            (flat(p.detach() for p in params) - before).abs())
+
+
 def _per_step_as_computed(history, n, batch_size):
     """For mean-reduced terms: the loop divided each batch's (already averaged) terms by the batch size; undo it."""
     sizes = [min(batch_size, n - i) for i in range(0, n, batch_size)] * len(history)
@@ -147,7 +164,7 @@ def _per_step_as_computed(history, n, batch_size):
     return history
 
 
-def run(pitfall=None, train_images=None, epochs=3, seed=0, changes=None, name=None, batch_size=32):
+def run(pitfall=None, train_images=None, epochs=3, seed=0, changes=None, name=None, batch_size=32, lr=3e-3):
     """Train the reference (pitfall=None) or one buggy variant on `train_images`; same seed, same data.
 
     Cached on disk like the course's other models; `name` labels a variant given by `changes`.
@@ -163,9 +180,9 @@ def run(pitfall=None, train_images=None, epochs=3, seed=0, changes=None, name=No
         return BuggyVAE(**changes)
 
     fingerprint = [len(train_images), round(train_images.double().sum().item(), 3)]  # which data, cheaply
-    settings = {"variant": name, "data": fingerprint, "epochs": epochs, "seed": seed, "batch_size": batch_size}
+    settings = {"variant": name, "data": fingerprint, "epochs": epochs, "seed": seed, "batch_size": batch_size, "lr": lr}
     model, history = cached_model("buggy", settings, build, lambda model: train(
-        model, train_images, epochs=epochs, batch_size=batch_size, terms=terms, seed=seed, **options),
+        model, train_images, epochs=epochs, batch_size=batch_size, lr=lr, terms=terms, seed=seed, **options),
         device=train_images.device, code=["vae_lesson/buggy.py"])
     if averaged:
         history = _per_step_as_computed(history, len(train_images), batch_size)
