@@ -140,13 +140,12 @@ def vae_loss(fn):
     if rescaled:
         raise Failure("mean-reduction", f"your loss is the summed one divided by {rescaled[1]}, {rescaled[0]}. That "
                       "keeps the balance of reconstruction and KL, but rescales the loss and its gradients, and so "
-                      "changes what a learning rate means: the course sums over the batch (reduction='sum').\n"
+                      "changes what a learning rate means: the course sums over the batch.\n"
                       + shown)
     pitfall = _name_variant(got, loss_bugs(x_hat, x, mu, logvar)) or "wrong-values"
     if pitfall == "mean-reduction":
         raise Failure(pitfall, "a term is averaged, not summed: F.mse_loss's default divides the reconstruction by "
                       f"the {x.numel()} pixels of the batch, a KL mean by the {len(mu)} examples or {mu.numel()} "
                       "latent values. Dividing the two "
-                      "terms by different counts shifts the weight of one against the other (and the scale). Use "
-                      "reduction='sum' and torch.sum for both.\n" + shown)
+                      "terms by different counts shifts the weight of one against the other (and the scale).\n" + shown)
     raise Failure(pitfall, f"{explain('vae_loss', pitfall)}\n{shown}")

@@ -81,9 +81,9 @@ def spot_the_bug(fn):
     return "all three named from their symptoms: " + ", ".join(f"{k} {v}" for k, v in expected.items()) + "."
 
 
-_WEIGHTS_SHAPE = ("the path has shape (steps, Z): the weights t = torch.linspace(0, 1, steps) have shape (steps,) "
-                  "and must have shape (steps, 1), t.unsqueeze(1) or t[:, None], to broadcast against codes of "
-                  "shape (Z,).\n")
+_WEIGHTS_SHAPE = ("the path has shape (steps, Z), one code per row: a flat vector of steps weights, shape (steps,), "
+                  "lines up with the Z entries of a code instead of with the rows, so it cannot broadcast against "
+                  "codes of shape (Z,).\n")
 
 
 @graded("interpolate", beyond.interpolate)
@@ -174,7 +174,7 @@ def _iwae_bugs(log_w):
         ("missing-log-k", log_sum, PITFALLS["missing-log-k"]),
         ("elbo-not-iwae", log_w.mean(0), PITFALLS["elbo-not-iwae"]),
         ("wrong-log-k", log_sum - math.log(batch), f"you subtract log({batch}), the batch size: k is the number of "
-                                                   f"samples, log_weights.shape[0] = {k}. {log_k}"),
+                                                   f"samples of each example, {k} here. {log_k}"),
         ("wrong-log-k", log_sum - math.log(k * batch), f"you subtract log({k * batch}), the count of every weight in "
                                                        f"the tensor: each example averages its own k = {k}. {log_k}"),
         ("wrong-log-k", log_sum + math.log(k), f"you add log(k): averaging divides by k. {log_k}"),
@@ -202,8 +202,8 @@ def _name_label_code(got, v, labels, classes):
     if width == labels.max().item() + 1 and width != classes:
         raise Failure("label-not-one-hot", f"for a batch whose largest label is {labels.max().item()} your codes "
                       f"had {width} positions, not {classes}: F.one_hot(labels) without num_classes sizes the code by "
-                      "the largest label present, so it changes from batch to batch. Give F.one_hot "
-                      f"num_classes={classes}, the num_classes passed in.")
+                      "the largest label present, so it changes from batch to batch; the width must come from the "
+                      f"num_classes passed in ({classes}).")
 
 
 @graded("condition", beyond.condition)
@@ -220,7 +220,7 @@ def condition(fn):
             got = learner.call(fn, v, labels, what=call, kwargs={} if classes == 10 else {"num_classes": classes}).value
         _name_label_code(got, v, labels, classes)
         if classes != 10 and isinstance(got, torch.Tensor) and got.shape == (len(v), v.shape[1] + 10):
-            raise Failure("label-not-one-hot", f"{call} returned codes of 10 positions: use the num_classes passed in.")
+            raise Failure("label-not-one-hot", f"{call} returned codes of 10 positions, not the num_classes passed in.")
         got = expect_tensor(got, call, expected.shape)
         if got.dtype != v.dtype:
             raise Failure("wrong-values", f"{call} returned {got.dtype} for v in {v.dtype}: the one-hot code must take "

@@ -53,8 +53,8 @@ def elbo_estimate(fn):
                 why = explain("elbo_estimate", pitfall)
                 raise Failure(pitfall, f"{why}\n{shown}")
         if torch.isnan(got).any():
-            raise Failure("wrong-values", "your ELBO has NaN values: the standard deviation is exp(0.5 * logvar), "
-                          "and logvar may be negative.\n" + shown)
+            raise Failure("wrong-values", "your ELBO has NaN values: is the log-variance treated as a variance "
+                          "somewhere? logvar may be negative.\n" + shown)
         raise Failure("wrong-values", "log N(x; x_hat, sigma2 I) summed over the pixels, constant included, minus "
                       "the KL of each example summed over the latent dims, is not what came back.\n" + shown)
     _judge_elbo_gradients(fn, inputs)

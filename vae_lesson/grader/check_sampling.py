@@ -53,8 +53,8 @@ def _sample(fn, mu, logvar, seed=0):
             if failure.pitfall == "raised" and "parameter scale" in failure.message:
                 raise Failure("logvar-as-variance", "a distribution was given logvar, or something that can be "
                                                     "negative, as its scale (std), and refused it: logvar is below "
-                                                    "zero wherever the variance is below 1. The std is "
-                                                    "exp(0.5 * logvar).") from None
+                                                    "zero wherever the variance is below 1, and a "
+                                                    "scale must be positive.") from None
             raise
     if isinstance(z, torch.Tensor) and z.shape == mu.shape[::-1]:
         raise Failure("wrong-shape", f"reparameterize returned shape {tuple(z.shape)}, mu's shape transposed; "
@@ -77,8 +77,8 @@ def _spread_report(d, lv):
         lines.append(f"  where {name}: z - mu should spread by {want:.3f} (RMS of std), yours by {got:.3f} "
                      f"({got / want:.2f} times)")
     if abs(_rms(d[lv < 0]) / _rms(d[lv >= 0]) - 1) < 0.2:
-        lines.append("  Your spread does not follow logvar: is eps multiplied by the standard deviation, "
-                     "exp(0.5 * logvar)?")
+        lines.append("  Your spread does not follow logvar: is eps multiplied by the standard deviation "
+                     "that logvar gives?")
     return ratios, "\n".join(lines)
 
 
@@ -109,8 +109,8 @@ def diagnose_sample(z, mu, logvar):
             raise Failure(pitfall, f"{what}. {PITFALLS[pitfall]}")
     e = d / torch.exp(0.5 * lv)
     if e.min() >= 0 and e.max() < 1:
-        raise Failure("noise-not-randn-like", "the noise lies in [0, 1): that is torch.rand_like (uniform); "
-                                              "use torch.randn_like (standard normal).")
+        raise Failure("noise-not-randn-like", "the noise lies in [0, 1): that is torch.rand_like, uniform, not "
+                                              "standard normal.")
     raise Failure("wrong-values", _describe_wrong_noise(d, lv))
 
 
@@ -119,11 +119,11 @@ def _check_dtype_and_device(fn):
     z = _sample(fn, mu, logvar).value
     if z.dtype != torch.float64:
         raise Failure("noise-not-randn-like", f"with float64 inputs z came back as {z.dtype}: "
-                                              "draw eps with torch.randn_like(std) so it follows std's dtype.")
+                                              "the noise must follow std's dtype.")
     e = ((z - mu) / torch.exp(0.5 * logvar)).detach()
     if torch.allclose(e, e.float().double(), rtol=1e-11, atol=1e-12):
         raise Failure("noise-not-randn-like", "with float64 inputs the noise had only float32 precision: "
-                                              "torch.randn(shape) makes float32; torch.randn_like(std) follows std.")
+                                              "torch.randn(shape) makes float32 whatever std is.")
     if torch.cuda.is_available():
         mu, logvar = _reparam_inputs(device="cuda")
         try:
@@ -131,11 +131,11 @@ def _check_dtype_and_device(fn):
         except Failure as f:
             if f.pitfall == "raised" and "device" in f.message:
                 raise Failure("noise-not-randn-like", "with inputs on CUDA your noise was made on another device: "
-                                                      f"use torch.randn_like(std).\n{f.message}") from None
+                                                      f"the noise must follow std's device.\n{f.message}") from None
             raise
         if z.device != mu.device:
             raise Failure("noise-not-randn-like", f"with inputs on {mu.device} z came back on {z.device}: "
-                                                  "use torch.randn_like(std).")
+                                                  "the noise must follow std's device.")
 
 
 @graded("reparameterize", solutions.reparameterize)
@@ -146,8 +146,8 @@ def reparameterize(fn):
     z = out.value
     if z.dtype != mu.dtype:
         raise Failure("noise-not-randn-like", f"with {mu.dtype} inputs z came back as {z.dtype}: the noise was made "
-                                              "in another dtype (a dtype= argument, or NumPy). Draw it like std, with "
-                                              "torch.randn_like(std), so that z keeps the inputs' dtype.")
+                                              "in another dtype (a dtype= argument, or NumPy), and z must keep the "
+                                              "inputs' dtype.")
     torch.manual_seed(seeds.of(0))
     e = (z - mu).detach() / torch.exp(0.5 * logvar.detach())
     if not close(z, solutions.reparameterize(mu, logvar)) and not looks_standard_normal(e, logvar):
@@ -231,7 +231,7 @@ def _second_fault(fn, failure):
         return ""
     if graph or grad_on:
         return ("\nAlso, with a decoder of latent size 20 (the size your code assumes) the decoder ran with "
-                "gradients on: decode under torch.no_grad() (sample-builds-graph).")
+                "gradients on, though nothing is trained here (sample-builds-graph).")
     return ""
 
 
@@ -245,11 +245,11 @@ def sample(fn):
         raise Failure(failure.pitfall, failure.message + _second_fault(fn, failure)) from None
     if graph or grad_on:
         raise Failure("sample-builds-graph", "the decoder ran with gradients on" + (
-            ", and the images still carry the graph" if graph else "") + ": decode under torch.no_grad().")
+            ", and the images still carry the graph" if graph else "") + ": nothing is trained here.")
     with torch.no_grad():
         if not close(out, decoder[0](z)):
-            raise Failure("wrong-values", "the images are not the decoder's output for the codes it was given: "
-                                          "return decoder(z) as it is.")
+            raise Failure("wrong-values", "the images are not the decoder's output for the codes it was given, "
+                                          "unchanged.")
     (z, *_), first = _draw(fn, decoder, N)
     _judge_codes(z)
     if torch.equal(first, _draw(fn, decoder, N)[1]):

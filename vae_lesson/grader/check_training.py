@@ -109,24 +109,24 @@ def _judge_update(events, start, before, after, grad):
         if cut:
             raise Failure("loss-item-before-backward", "backward ran on a tensor rebuilt from the loss's number "
                           "(.item()), cut from the model's graph: no gradient reached the parameters.")
-        raise Failure("no-backward", "no gradient reached the parameters: loss.backward() was never called "
-                      "(a `loss.backward` without the parentheses does nothing).")
+        raise Failure("no-backward", "no gradient reached the parameters: nothing computed them from the "
+                      "loss (a method named without its parentheses is not called).")
     if not steps:
         if moved:
             raise Failure("wrong-values", "the parameters changed, but not through the optimizer passed in: use "
                           "that optimizer (creating one inside train_step restarts its state every step).")
         raise Failure("no-optimizer-step", "the gradients were computed, but the parameters did not change: "
-                      "optimizer.step() was never called (`optimizer.step` without the parentheses does nothing).")
+                      "nothing applied the gradients (a method named without its parentheses is not called).")
     if steps[0] < graph[0]:
         raise Failure("step-before-backward", "optimizer.step() ran before loss.backward(): the step used the "
                       "gradients .grad held before this batch's were computed.")
     if all(not g.any() for g in events[steps[0]][1]):
         raise Failure("grad-zeroed-before-step", "loss.backward() ran, but by optimizer.step() every gradient was "
-                      "zero again: zero_grad() was called between backward and step.")
+                      "zero again: the gradients were cleared between backward and step.")
     for n, count in ((B, "the batch size"), (B * D, "the number of pixels in the batch")):
         if _close_all(used, [g / n for g in grad]):
             raise Failure("mean-reduction", f"the step's gradient was the course's divided by {n}, {count}: the "
-                          "loss was averaged, not summed (reduction='sum' for both terms).")
+                          "loss was averaged, not summed.")
     _judge_clipping(used, grad)
     if len(graph) > 1 and _close_all(used, [2 * g for g in grad]):
         raise Failure("wrong-values", "the step's gradient was twice this batch's: backward ran twice on the loss "
@@ -160,12 +160,11 @@ def _judge_value(out, loss, after, wrong, call):
     if isinstance(value, torch.Tensor):
         graph = (" It still holds the graph: summing such values over an epoch keeps every batch's graph in "
                  "memory.") if out.requires_grad else ""
-        raise Failure("returns-tensor", f"{what} returned a tensor; return the loss as a Python float, "
-                      f"loss.item().{graph}")
+        raise Failure("returns-tensor", f"{what} returned a tensor where a Python float is asked for.{graph}")
     if not isinstance(value, float):
         missing = " (is a `return` missing?)" if value is None else ""
         raise Failure("wrong-shape", f"{what} returned {learner.kind(value)}{missing}; expected the loss before "
-                      "the step, as a Python float (loss.item()).")
+                      "the step, as a Python float.")
     if _same_float(value, loss):
         return
     if _same_float(value, after):

@@ -58,11 +58,11 @@ def _train_mode_outputs(model, ref, x, expected):
         if f.pitfall == "raised" and "784" in f.message:
             raise Failure("wrong-shape", f"forward(x) hard-codes 784 pixels, but this VAE was built with "
                           f"input_dim={D} (the check uses small sizes; chapter 11 uses others): flatten with the "
-                          "size the model was built with, or with x.flatten(1), which needs no size.\n"
+                          "size the model was built with, or in a way that needs no size.\n"
                           f"{f.message}") from None
         if f.pitfall == "raised" and "shape" in f.message:
             raise Failure("wrong-shape", "forward(x) must flatten x from (batch, 1, height, width) to (batch, "
-                          f"input_dim) first, e.g. x.flatten(start_dim=1).\n{f.message}") from None
+                          f"input_dim) first.\n{f.message}") from None
         raise
 
 
@@ -108,13 +108,13 @@ def _check_float64(model, x):
     got, seen = out.outputs, [z for z, _ in out.captured]
     if got[0].dtype != torch.float64 or not seen:
         raise Failure("noise-not-randn-like", f"with the model and x in float64, x_hat came back as {got[0].dtype}: "
-                                              "keep the input's dtype, and draw eps with torch.randn_like(std).")
+                                              "every step must keep the input's dtype, the noise's draw included.")
     mu, logvar = got[1].detach(), got[2].detach()
     e = (seen[0] - mu) / torch.exp(0.5 * logvar)
     if torch.allclose(e, e.float().double(), rtol=1e-11, atol=1e-12):
         raise Failure("noise-not-randn-like", "with the model in float64 your noise had only float32 precision: "
                                               "torch.randn(batch, latent) makes float32 on the CPU whatever the "
-                                              "model is; torch.randn_like(std) follows std's dtype and device.")
+                                              "model is, so the noise must be drawn to follow std's dtype and device.")
 
 
 @graded("vae", solutions.VAE)

@@ -17,13 +17,14 @@ PITFALLS = {
                           "variance or std, or squashes its logvar head to be non-negative. The encoder's second head "
                           "is log(sigma^2): any real number, negative included; the standard deviation is the exponential of "
                           "half of it.",
-    "std-not-exponentiated": "std must be exp(0.5 * logvar): you used 0.5 * logvar, which can be negative "
-                             "and is not a standard deviation.",
-    "std-missing-half": "std must be exp(0.5 * logvar), the 0.5 inside the exp: exp(logvar) is the variance "
-                        "sigma^2 and 0.5 * exp(logvar) half of it, not the standard deviation sigma.",
-    "noise-not-randn-like": "draw the noise with torch.randn_like(std): standard normal, with std's shape, dtype "
-                            "and device. torch.rand_like is uniform on [0, 1), and torch.randn(shape) is float32 on "
-                            "the CPU whatever the inputs are.",
+    "std-not-exponentiated": "0.5 * logvar is not a standard deviation: it is negative wherever the variance is "
+                             "below 1, and it is a scaled log, not a spread. logvar is log(sigma^2): the standard "
+                             "deviation sigma has to be recovered from that log, not scaled from it.",
+    "std-missing-half": "exp(logvar) is the variance sigma^2, and half of it is no closer: the noise must be "
+                        "scaled by the standard deviation sigma, the square root of the variance.",
+    "noise-not-randn-like": "the noise eps must be standard normal, N(0, 1), with std's shape, dtype and device. "
+                            "torch.rand_like is uniform on [0, 1), mean 0.5; torch.randn(shape) is float32 on the "
+                            "CPU whatever the inputs are.",
     "no-noise": "z must be random: standard normal noise, scaled by the standard deviation, belongs in it. "
                 "Without it there is no sampling, z is a fixed function of x and the decoder never learns to "
                 "handle the spread of q(z|x).",
@@ -36,12 +37,13 @@ PITFALLS = {
     "no-gradient": "the sample must stay differentiable: no .sample(), .detach() or torch.no_grad(). Built from mu "
                    "and the standard deviation by ordinary tensor arithmetic, with the noise as its only random "
                    "input, z lets gradients reach mu and logvar (that is what rsample() does).",
-    "missing-sigmoid": "the decoder must end with torch.sigmoid so that every output is in [0, 1], like the pixels.",
+    "missing-sigmoid": "the decoder's outputs are not held in [0, 1], where the pixels are: its last layer's "
+                       "output goes out unsquashed.",
     "kl-sign-flipped": "KL divergence is never negative, and yours is: a sign is flipped, in front of the sum or "
                        "inside it (chapter 04's derivation has each one). The ELBO subtracts the KL, so the loss adds "
                        "it as a positive term.",
-    "grad-left-off": "gradients were switched off with torch.set_grad_enabled(False) and never switched back: "
-                     "`with torch.no_grad():` limits the switch to its block.",
+    "grad-left-off": "gradients were switched off with torch.set_grad_enabled(False) and never switched back, so "
+                     "everything run after the call runs without them; the switch belongs around the decoding only.",
     "kl-missing-exp": "the closed form has both log sigma^2 and sigma^2 in it; you used logvar where the variance "
                       "sigma^2 itself belongs, and logvar is its log.",
     "kl-wrong-term": "one term inside the closed form's sum is off (the message says which): go through chapter 04's "
@@ -54,10 +56,11 @@ PITFALLS = {
     "wrong-reconstruction": "the reconstruction term is the squared error summed over every pixel of the batch: not "
                             "half of it (the Gaussian with variance 1 has that 1/2, this course's loss does not), and "
                             "not the norm of the difference, the square root of that sum.",
-    "kl-missing-half": "your KL is exactly twice the closed form's: the factor 1/2 in front of the sum is missing.",
-    "mean-reduction": "use sum reduction for both terms (reduction='sum'; F.mse_loss averages by default): a mean "
-                      "over elements divides the two terms by different counts and so shifts their balance; dividing "
-                      "the whole loss by the batch size keeps the balance but rescales the loss and its gradients.",
+    "kl-missing-half": "your KL is exactly twice the closed form's: a factor of the closed form is missing.",
+    "mean-reduction": "a term was averaged where the course sums (F.mse_loss averages unless told otherwise): a "
+                      "mean over elements divides the two terms by different counts and so shifts their balance; "
+                      "dividing the whole loss by the batch size keeps the balance but rescales the loss and its "
+                      "gradients.",
     "missing-kl-term": "the loss is reconstruction + KL: the KL term is missing, so nothing pulls q(z|x) towards N(0, I).",
     "missing-reconstruction-term": "the loss is reconstruction + KL: the reconstruction term is missing, so nothing "
                                    "asks the decoder to reproduce x.",
@@ -68,50 +71,54 @@ PITFALLS = {
                     "computed without ever exponentiating a number far below zero (check.hint shows how, in steps).",
     "missing-log-k": "the importance-weighted bound averages the k weights: the log of the sum of the weights is "
                      "log(k) too large.",
-    "wrong-log-k": "log((1/k) sum_i w_i) = log(sum_i w_i) - log(k), with k the number of samples of each example.",
+    "wrong-log-k": "the mean of an example's weights divides their sum by k, the number of samples of that "
+                   "example: not the batch size, and not the count of every weight in the tensor.",
     "elbo-not-iwae": "the mean of the log-weights is the ELBO estimate (Jensen's inequality moves the log inside); the "
                      "importance-weighted bound takes the log of the mean of the weights.",
-    "elbo-missing-constant": "log N(x; x_hat, sigma2 I) includes the normaliser: subtract D/2 * log(2 * pi * sigma2) "
-                             "per example (D pixels). Without it the number is not a log-density in nats and cannot "
-                             "be compared with other models' bounds or the IWAE estimate.",
-    "elbo-wrong-constant": "the Gaussian's normaliser is -D/2 * log(2 * pi * sigma2) for each example: half the "
-                           "number of pixels D (x.shape[1]) times the log of 2 * pi * sigma2, subtracted.",
-    "elbo-summed-over-batch": "return one ELBO per example, shape (batch,): sum over the pixels and over the latent "
-                              "dims (dim=1), not over the batch as well.",
-    "elbo-wrong-variance": "the Gaussian's log-density divides the squared error by 2 * sigma2, the variance, and its "
-                           "constant is -D/2 * log(2 * pi * sigma2); Normal(x_hat, scale) takes the standard "
-                           "deviation, scale = sigma2 ** 0.5. Use the sigma2 passed in.",
+    "elbo-missing-constant": "your ELBO leaves out the Gaussian's normalising constant, which log N(x; x_hat, sigma2 I) "
+                             "includes for every example (it depends on D and sigma2; chapter 05 derives it). "
+                             "Without it the number is not a log-density in nats and cannot be compared with other "
+                             "models' bounds or the IWAE estimate.",
+    "elbo-wrong-constant": "your Gaussian normalising constant is not that of N(x; x_hat, sigma2 I) for one example "
+                           "of D pixels. Check which D it uses (one example's pixels, not the batch's, and not MNIST's "
+                           "784 written in), its sign, and what its log holds (chapter 05 derives it).",
+    "elbo-summed-over-batch": "the ELBO is one number per example, shape (batch,): a sum over each example's pixels "
+                              "and latent dims, not over the batch as well.",
+    "elbo-wrong-variance": "your Gaussian does not have variance sigma2: its squared error or its normalising "
+                           "constant is scaled by another number (1, 2, the standard deviation, or sigma2 squared). "
+                           "Normal(x_hat, scale) takes a standard deviation as its scale, not a variance. Use the "
+                           "sigma2 passed in.",
     "elbo-is-loss": "the ELBO is log p(x|z) - KL, a number below zero for images: you returned the loss, its "
                     "negative (reconstruction error + KL).",
     "label-not-one-hot": "give the network the label as a one-hot vector of fixed length num_classes: not as a "
                          "single number (digit 7 is not 'seven times' digit 1), and not sized by the batch's largest "
                          "label, which changes from batch to batch.",
     "missing-biases": "you counted the weights only: each nn.Linear has a bias for each of its outputs too.",
-    "grad-not-zeroed": "gradients accumulate in .grad until zeroed: call optimizer.zero_grad() once per step, or "
-                       "each step follows the sum of every gradient so far.",
+    "grad-not-zeroed": "backward adds its gradients to what .grad already holds: nothing cleared them between "
+                       "steps, so each step followed the sum of every gradient so far.",
     "grad-clipped": "the course's step follows the gradient exactly as backward leaves it. Clipping is a cure for "
                     "exploding gradients that this small model does not have, and it changes every step: leave it "
                     "out unless a chapter asks for it.",
-    "no-optimizer-step": "loss.backward() only computes the gradients; optimizer.step() is what changes the "
-                         "parameters.",
-    "no-backward": "optimizer.step() follows the gradients in .grad, and only loss.backward() computes them: without "
-                   "it nothing is learned.",
-    "loss-item-before-backward": "loss.item() is a plain number with no graph: call backward on the loss tensor, and "
-                                 "take .item() only for the value you return or log.",
+    "no-optimizer-step": "the parameters never changed: backward only computes gradients, and nothing in your step "
+                         "applied them.",
+    "no-backward": "optimizer.step() follows the gradients in .grad, and nothing in your step computed this batch's: "
+                   "nothing is learned from it.",
+    "loss-item-before-backward": "loss.item() is a plain number with no graph, so there is nothing for backward to "
+                                 "follow back to the weights.",
     "model-in-eval-mode": "train in training mode (model.train()): eval mode changes layers such as dropout and "
                           "batch norm, and a step should not leave the model in it.",
-    "step-before-backward": "the order is zero_grad(), forward, loss, loss.backward(), then optimizer.step(): a step "
-                            "before backward uses the gradients of an earlier batch, or none.",
+    "step-before-backward": "a step follows whatever gradients .grad holds when it runs: taken before this batch's "
+                            "were computed, it used an earlier batch's, or none.",
     "grad-zeroed-before-step": "zero_grad() between loss.backward() and optimizer.step() throws away the gradients "
-                               "just computed: zero them before the forward pass (or after the step).",
+                               "just computed, so the step never sees this batch's gradients.",
     "no-grad-in-training": "torch.no_grad() and inference_mode are for evaluation and sampling: a training step "
                            "needs the graph that backward follows.",
-    "returns-tensor": "return the loss as a Python float, loss.item(): a tensor keeps its graph, and summing such "
-                      "values over an epoch keeps every batch's graph in memory.",
-    "sample-builds-graph": "decode samples under torch.no_grad(): nothing is trained, and a graph costs memory and "
-                           "time.",
-    "sample-wrong-dtype": "draw z on the decoder's device and in its dtype, e.g. from p = next(decoder.parameters()): "
-                          "torch.randn(n, Z) alone is float32 on the CPU.",
+    "returns-tensor": "train_step returned a tensor where a Python float is asked for: a tensor keeps its graph, and "
+                      "summing such values over an epoch keeps every batch's graph in memory.",
+    "sample-builds-graph": "sampling recorded an autograd graph: nothing is trained here, so the graph only costs "
+                           "memory and time.",
+    "sample-wrong-dtype": "z was not drawn in the decoder's dtype, or not on its device: torch.randn(n, Z) alone is "
+                          "float32 on the CPU, whatever the decoder's weights are.",
     "sample-not-fresh": "each call must draw new codes: a seed set inside sample, or codes made once and reused, "
                         "give the same images every time.",
     "wrong-shape": "the output does not have the expected type or shape.",
@@ -137,7 +144,7 @@ EXPLANATIONS = {
                                           "subtracting it is what makes the ELBO a lower bound).",
     ("elbo_estimate", "mean-reduction"): "a mean where the ELBO sums: log N(x; x_hat, sigma2 I) is the sum of D "
                                          "per-pixel log-densities and the KL the sum over the latent dims "
-                                         "(F.mse_loss averages unless reduction='none' or 'sum'). A mean divides a "
+                                         "(F.mse_loss averages unless told otherwise). A mean divides a "
                                          "term by its count and so is no longer a log-density in nats.",
 }
 
@@ -154,7 +161,7 @@ REPARAMETERIZE_BUGS = [
      lambda mu, logvar: mu + 0.5 * logvar * torch.randn_like(logvar)),
     ("std-missing-half", "you used std = exp(logvar), the variance",
      lambda mu, logvar: mu + torch.exp(logvar) * torch.randn_like(logvar)),
-    ("std-missing-half", "you used std = 0.5 * exp(logvar), half the variance: the 0.5 belongs inside the exp",
+    ("std-missing-half", "you used std = 0.5 * exp(logvar), half the variance",
      lambda mu, logvar: mu + 0.5 * torch.exp(logvar) * torch.randn_like(logvar)),
     ("logvar-as-variance", "you used std = sqrt(logvar)",
      lambda mu, logvar: mu + torch.sqrt(logvar) * torch.randn_like(logvar)),

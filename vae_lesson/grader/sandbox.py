@@ -109,8 +109,7 @@ def run(fn, *args, what="your code", **kwargs):
         if torch.is_grad_enabled() != grad_mode:
             raise Failure("grad-left-off", f"{what} switched gradients {'off' if grad_mode else 'on'} and left them "
                                            "so (torch.set_grad_enabled): every cell after it would run that way, and "
-                                           "a model trained later would learn nothing. `with torch.no_grad():` "
-                                           "switches them back at the end of its block.")
+                                           "a model trained later would learn nothing.")
         return value
     except _OutOfTime:
         raise Failure("too-slow", f"{what} ran past the per-call limit ({TIME_LIMIT:g} s). "
