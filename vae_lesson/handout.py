@@ -27,10 +27,13 @@ LEFT_OUT = {"classroom.py", "bench.py", "gradescope.py"}
 # Modules the chapters use whose code holds a line of an exercise's solution, however written (chapter 07's buggy
 # models are whole VAEs, each with one bug; the KL's closed form in latent_stats and evidence; the ELBO in
 # calibrated; the importance-weighted log-mean-exp in evidence; the summed loss and a training step in train;
-# models built of the pieces): shipped as bytecode, as the reference is (docstrings kept, so that the cached
-# models' names stay the same).
+# models built of the pieces), and the checks, which compute the right answer and its wrong variants to name a
+# mistake: shipped as bytecode, as the reference is (docstrings kept, so that the cached models' names stay the
+# same). Paths inside vae_lesson/.
 COMPILED = {"autoencoder.py", "buggy.py", "calibrated.py", "complexity.py", "evidence.py", "latent.py",
-            "latent_stats.py", "piece_cost.py", "train.py"}
+            "latent_stats.py", "piece_cost.py", "train.py", "grader/check.py", "grader/check_beyond.py",
+            "grader/check_elbo.py", "grader/check_modules.py", "grader/check_sampling.py", "grader/check_training.py",
+            "grader/check_vae.py", "grader/pitfalls.py"}
 LEARNER_README = """# Variational Autoencoders, built step by step
 
 A course of Jupyter notebooks that builds a VAE in PyTorch, one piece per chapter.
@@ -76,7 +79,7 @@ def _copy_package(out):
         relative = path.relative_to(REPO_ROOT)
         if path.name in LEFT_OUT or "_reference" in path.parts:
             continue
-        if path.name in COMPILED and path.parent.name == "vae_lesson":
+        if path.relative_to(REPO_ROOT / "vae_lesson").as_posix() in COMPILED:
             sourceless(path.read_text(), out / relative, f"<{relative.as_posix()}>")
             digests[relative.as_posix()] = _source_digest(path)
             continue
