@@ -1,10 +1,10 @@
-"""Measures and plots for chapter 08's latent-space experiments: codes against the prior, the manifold on an
-equal-mass grid, and the latent-size sweep."""
+"""Measures and plots for the 2-D latent space (chapter 08's experiments, and chapter 05's picture of q(z|x)):
+codes against the prior, the manifold on an equal-mass grid, and the latent-size sweep."""
 import math
 
 import matplotlib.pyplot as plt
 import torch
-from matplotlib.patches import Circle
+from matplotlib.patches import Circle, Ellipse
 from matplotlib.ticker import MaxNLocator
 from torch.distributions import Normal
 
@@ -66,6 +66,27 @@ def scatter_codes(codes, labels, title):
     axes[0].set_ylabel("z2")
     axes[-1].legend(markerscale=5, loc="center left", bbox_to_anchor=(1, 0.5), fontsize=8)
     fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def posterior_ellipses(mu, sigma, labels, title, reach=2.0):
+    """Each code's Gaussian q(z|x) as an ellipse `reach` standard deviations wide along each axis, by class, with the
+    prior's circle at the same reach: both hold 1 - exp(-reach^2 / 2) of their mass (86% at 2)."""
+    fig, ax = plt.subplots(figsize=(6.4, 5.4))
+    for (m1, m2), (s1, s2), digit in zip(mu.tolist(), sigma.tolist(), labels.tolist()):
+        ax.add_patch(Ellipse((m1, m2), 2 * reach * s1, 2 * reach * s2, alpha=0.45, color=plt.cm.tab10(digit)))
+    ax.add_patch(Circle((0, 0), reach, fill=False, color="black", lw=1.5))
+    handles = [plt.Line2D([], [], marker="o", ls="", color=plt.cm.tab10(d), label=str(d)) for d in range(10)]
+    handles.append(plt.Line2D([], [], color="black", label="N(0, I)"))
+    limit = max(reach, (mu.abs() + reach * sigma).max().item()) * 1.05
+    ax.set_xlim(-limit, limit)
+    ax.set_ylim(-limit, limit)
+    ax.set_aspect("equal")
+    ax.set_xlabel("z1")
+    ax.set_ylabel("z2")
+    ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1, 0.5), fontsize=8)
+    ax.set_title(title)
     fig.tight_layout()
     return fig
 
