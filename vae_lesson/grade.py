@@ -26,6 +26,7 @@ from .grader.collect import DEFAULT_PATTERN, BadInput, find_learners, parse_chap
 from .grader.config import read_overrides, read_roster, read_settings
 from .grader.gradebook import Learner, Result, class_table, learner_table, write_csv, write_feedback
 from .grader.pitfalls import PITFALLS
+from .grader.remote import WALL_FACTOR
 from .grader.supervisor import WorkerFailed, cell_limit, grade_jobs
 
 # Verdicts the grading command gives besides the checks' pitfalls; a rubric may name them too.
@@ -134,7 +135,8 @@ def parse_args(argv):
     add("--feedback", type=Path, help="write one feedback file per learner here (default with --csv: feedback/ "
                                       "beside the CSV)")
     add("--time-limit", type=float, default=30.0,
-        help=f"the per-notebook limit in seconds (default 30; the per-cell limit is half of it, the per-call limit "
+        help=f"the per-notebook limit in seconds of CPU time (default 30; the per-cell limit is half of it; a "
+             f"notebook may wait {WALL_FACTOR} times as long on the clock; the per-call limit is "
              f"{sandbox.TIME_LIMIT:g} s)")
     add("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks graded at a time")
     add("--pattern", default=DEFAULT_PATTERN, help="regular expression matching a learner's file name to a "

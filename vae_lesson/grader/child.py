@@ -33,17 +33,17 @@ def run_cell(source, filename, namespace, seconds):
     def stop(signum, frame):
         raise CellTimeout()
 
-    signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.signal(signal.SIGPROF, stop)  # CPU time, as the judge counts it: a loaded machine does not stop a cell
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         exec(code, namespace)
     except CellTimeout:
-        return "too-slow", (f"your exercise cell ran past the per-cell limit ({seconds:g} s): look for a loop "
+        return "too-slow", (f"your exercise cell ran past the per-cell limit ({seconds:g} s of CPU time): look for a loop "
                             "that never ends.")
     except BaseException as error:  # SystemExit and KeyboardInterrupt too: the cell failed, the grading goes on
         return "raised", f"your exercise cell raised {type(error).__name__}: {error}\n{learner_line(error)}".rstrip()
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.setitimer(signal.ITIMER_PROF, 0)
     return None
 
 

@@ -23,7 +23,7 @@ import torch
 from ..reference import beyond, solutions
 from . import check, integrity, isolation, learner, seeds
 from .child import names_reference
-from .remote import ProbeLost, RemoteProbe, read_frame, write_frame
+from .remote import WALL_FACTOR, ProbeLost, RemoteProbe, read_frame, write_frame
 from .result import GENERIC
 from .supervisor import MESSAGE_LIMIT, STARTUP, cell_limit, verdict, worker_env
 
@@ -181,8 +181,9 @@ class Notebook:
             verdicts = [verdict(e, "grader-tampered", note + ": no credit for this notebook.") for e in self.exercises]
             return verdicts, note
         if error.reason == "too-slow":
-            note, pitfall = (f"stopped at the per-notebook limit ({self.time_limit:g} s): a cell or a check did not "
-                             "finish"), "too-slow"
+            note, pitfall = (f"stopped at the per-notebook limit ({self.time_limit:g} s of CPU time, or "
+                             f"{WALL_FACTOR * self.time_limit:g} s on the clock): a cell or a check did not finish"),\
+                "too-slow"
         else:
             status = error.status
             how = "its pipe closed" if status is None else f"signal {-status}" if status < 0 else f"exit code {status}"

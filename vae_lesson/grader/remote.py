@@ -20,6 +20,9 @@ import torch
 from .sandbox import Failure
 
 FRAME_LIMIT = 64 << 20  # bytes in one frame: the largest reply a check needs is far smaller
+# A notebook's limit counts the CPU time of its process, which a loaded machine does not inflate; the wall clock
+# only backs it up, at this many times the limit, for code that waits (a sleep, a blocking read) instead of computing.
+WALL_FACTOR = 3
 
 
 class ProbeLost(BaseException):
@@ -73,12 +76,14 @@ def read_frame(fd, deadline=None):
 
 
 class RemoteProbe:
-    """The judge's handle on a probe in a sandbox: each method is one request and its reply. `budget` is the
-    seconds the probe may take over all its replies (the per-notebook limit): the judge's own work is not
-    counted against a learner."""
+    """The judge's handle on a probe in a sandbox: each method is one request and its reply. `budget` is the CPU
+    seconds the notebook's process may spend over all its replies (the per-notebook limit), as the probe reports
+    them with each reply; the wall clock, at WALL_FACTOR times the budget, catches a probe that waits or lies. The
+    judge's own work is not counted against a learner."""
 
     def __init__(self, read_fd, write_fd, budget):
         self.read_fd, self.write_fd, self.budget = read_fd, write_fd, budget
+        self.wall, self.cpu = WALL_FACTOR * budget, 0.0
 
     def send(self, request):
         try:
@@ -89,9 +94,19 @@ class RemoteProbe:
     def receive(self):
         start = time.monotonic()
         try:
-            return read_frame(self.read_fd, start + self.budget)
+            reply = read_frame(self.read_fd, start + self.wall)
         finally:
-            self.budget -= time.monotonic() - start
+            self.wall -= time.monotonic() - start
+        if isinstance(reply, dict) and "exited" in reply:  # the worker's word, not the notebook's: no CPU time
+            return reply
+        cpu = reply.pop("cpu", None) if isinstance(reply, dict) else None
+        if not isinstance(cpu, float) or not self.cpu <= cpu < float("inf"):
+            raise ProbeLost("garbled")
+        self.budget -= cpu - self.cpu
+        self.cpu = cpu
+        if self.budget < 0:
+            raise ProbeLost("too-slow")
+        return reply
 
     def _ask(self, op, *args):
         self.send({"op": op, "args": list(args)})
@@ -131,7 +146,7 @@ def serve(probe, read_fd, write_fd):
         request = read_frame(read_fd)
         op, args = request["op"], request["args"]
         if op == "end":
-            write_frame(write_fd, {"ok": None})
+            write_frame(write_fd, {"ok": None, "cpu": time.process_time()})
             return
         try:
             reply = {"ok": getattr(probe, op)(*args)}
@@ -140,4 +155,5 @@ def serve(probe, read_fd, write_fd):
             reply = {"failure": (failure.pitfall, str(failure.message), seen)}
         except Exception as error:  # e.g. a learner's module that no longer has the layer asked for
             reply = {"error": f"{type(error).__name__}: {error}"}
+        reply["cpu"] = time.process_time()  # this process's CPU seconds so far, all threads: the judge's clock
         write_frame(write_fd, reply)
