@@ -40,14 +40,16 @@ def test_wrong_submission_is_named(pitfall, run_check, submission, monkeypatch):
 # Code that would mend a mistake, by exercise: a failure names what the code did and why it is wrong, and leaves
 # the mending to the learner (and to check.hint, in steps). Lines quoting the learner's own code are not searched.
 FIXES = {
-    "reparameterize": ["exp(0.5 * logvar)", "randn_like(", "inside the exp"],
+    "reparameterize": ["exp(0.5 * logvar)", "randn_like(", "inside the exp", "exponential of half", "rsample()"],
     "vae": ["randn_like(", "flatten(1)", "flatten(start_dim=1)"],
     "decoder": ["sigmoid("],
     "vae_loss": ["reduction='sum'", "torch.sum for"],
     "elbo_estimate": ["log(2 * pi * sigma2)", "exp(0.5 * logvar)", "(dim=1)", "sigma2 ** 0.5"],
-    "train_step": ["optimizer.zero_grad() once", "call optimizer", "Python float, loss.item()", "(loss.item())",
+    "train_step": ["optimizer.zero_grad() once", "(model.train())", "call optimizer", "Python float, loss.item()", "(loss.item())",
                    "the order is"],
-    "sample": ["no_grad():", "under torch.no_grad()", "decoder(z) as it is", "next(decoder.parameters())"],
+    "sample": ["no_grad():", "under torch.no_grad()", "decoder(z)", "next(decoder.parameters())", "is torch.randn",
+               "torch.randn(...)", "torch.randn, so"],
+    "parameter_count": ["`//`", "int()"],
     "interpolate": ["linspace(", "unsqueeze(", "[:, None]"],
     "condition": ["one_hot(labels, num_classes", "Give F.one_hot"],
     "iwae_estimate": ["shape[0]", "logsumexp(", "log(sum_i"],
@@ -85,7 +87,7 @@ MESSAGES = [
     (check.vae_loss, s.loss_kl_mean, ["shifts the weight of one against the other"], ["keeps the balance"]),
     (check.reparameterize, s.rep_no_eps, ["eps is missing"], ["eps = 1"]),
     (check.reparameterize, s.rep_no_eps_2, ["eps is missing"], ["eps = 1"]),
-    (check.reparameterize, s.rep_half_variance, ["0.5 * exp(logvar), half the variance", "square root of the variance"],
+    (check.reparameterize, s.rep_half_variance, ["0.5 * exp(logvar), half the variance", "not by the variance or a fraction of it"],
      ["inside the exp"]),
     (check.reparameterize, s.rep_unscaled, ["scale is wrong", "(1.79 times)", "multiplied by the standard deviation"], ["no noise"]),
     (check.reparameterize, s.rep_half_std, ["scale is wrong", "(0.50 times)", "(0.52 times)"], ["no noise"]),

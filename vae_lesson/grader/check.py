@@ -38,7 +38,8 @@ def _latents():
 def _scalar(fn, args, names, what):
     """(the value; its gradient with respect to each of args, None where none reaches)."""
     args = [a.clone().requires_grad_() for a in args]
-    with shape_errors_as_wrong_shape(f"{what} must return one number for the whole batch:\n"):
+    with shape_errors_as_wrong_shape(f"{what} raised a shape error: each term of the sum has one value per example and latent "
+                                     "value (mu's shape) before it is summed into one number for the whole batch:\n"):
         out = learner.call(fn, *args, what=what)
     check_unchanged(out, names)
     value = out.value
@@ -145,7 +146,7 @@ def vae_loss(fn):
     pitfall = _name_variant(got, loss_bugs(x_hat, x, mu, logvar)) or "wrong-values"
     if pitfall == "mean-reduction":
         raise Failure(pitfall, "a term is averaged, not summed: F.mse_loss's default divides the reconstruction by "
-                      f"the {x.numel()} pixels of the batch, a KL mean by the {len(mu)} examples or {mu.numel()} "
-                      "latent values. Dividing the two "
+                      f"the {x.numel()} pixels of the batch, and a mean in the KL would divide it by the {len(mu)} "
+                      f"examples or the {mu.numel()} latent values. Dividing the two "
                       "terms by different counts shifts the weight of one against the other (and the scale).\n" + shown)
     raise Failure(pitfall, f"{explain('vae_loss', pitfall)}\n{shown}")

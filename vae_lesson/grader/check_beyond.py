@@ -247,8 +247,8 @@ def parameter_count(fn):
         if isinstance(got, torch.Tensor) and got.numel() == 1 and not got.is_floating_point():
             got = got.item()
         if isinstance(got, (float, torch.Tensor)) or (isinstance(got, learner.Opaque) and "float" in got.dtype):
-            raise Failure("wrong-shape", f"parameter_count{sizes} returned {got!r}, a float; the task asks for an int "
-                                         "(a count is whole: `/` makes a float where `//` or int() would not).")
+            raise Failure("wrong-shape", f"parameter_count{sizes} returned {got!r}, not an int: a count of parameters "
+                                         "is a whole number, and the task asks for it as a Python int.")
         if isinstance(got, bool) or not isinstance(got, numbers.Integral):
             raise Failure("wrong-shape", f"parameter_count{sizes} returned {got!r} ({learner.kind(got)}); expected "
                                          "a whole number, an int.")

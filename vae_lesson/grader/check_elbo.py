@@ -47,7 +47,7 @@ def elbo_estimate(fn):
         if sigma2 is not None and close(got, beyond.elbo_estimate(*inputs)):
             raise Failure("elbo-wrong-variance", f"with sigma2={sigma2} your ELBO is the one for sigma2 = 0.5: the "
                           "sigma2 passed in is ignored (hard-coded 0.5, or the squared error left undivided, which "
-                          "is right only for 0.5). " + PITFALLS["elbo-wrong-variance"] + "\n" + shown)
+                          "is right only for 0.5).\n" + shown)
         for pitfall, candidates in elbo_bugs(*inputs, s2).items():
             if any(close(got, c) for c in candidates):
                 why = explain("elbo_estimate", pitfall)

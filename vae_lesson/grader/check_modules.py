@@ -232,8 +232,7 @@ def _diagnose_decoder(ref, z, candidates):
                       f"[{got[0].min().item():.3f}, {got[0].max().item():.3f}].")
     if ((got[0] == 0) | (got[0] == 1)).any():
         raise Failure("missing-sigmoid", "some outputs are exactly 0 or 1: a clamp (or hardsigmoid) keeps them in "
-                      "[0, 1] but passes no gradient where it cuts, so those pixels stop learning. "
-                      + PITFALLS["missing-sigmoid"])
+                      "[0, 1] but passes no gradient where it cuts, so those pixels stop learning.")
     hint = ("the ReLU after the hidden layer is missing" if any(close(c[0], without_relu) for c in candidates)
             else "the path is hidden nn.Linear, ReLU, output nn.Linear, then one sigmoid, nothing else (no second "
                  "sigmoid, no softmax, no other layer)")

@@ -174,8 +174,8 @@ def reparameterize(fn):
 
 D, H, Z, B = 12, 7, 3, 5  # as train_step's small VAE
 N = 2000  # codes for the statistics; n, D and Z all differ, so a swapped size shows as a wrong shape
-_LATENT = (f"z must have the decoder's latent size, the in_features of its first nn.Linear (here {Z}), "
-           "not a size written into the code:\n")
+_LATENT = (f"z must have the decoder's latent size, the in_features of its first nn.Linear (here {Z}): a size "
+           "written into the code, or one read off another axis of the layer, does not fit every decoder:\n")
 
 
 def _decoder(dtype=torch.float32, latent=Z):
@@ -199,7 +199,7 @@ def _draw(fn, decoder, n, given="a float32 decoder on the CPU", seed=None):
             raise
     images, seen = expect_tensor(out.value, what, (n, D)), out.captured
     if not seen:
-        raise Failure("wrong-values", f"{what} never ran the decoder: decode the codes with decoder(z).")
+        raise Failure("wrong-values", f"{what} never ran the decoder it was given on the codes.")
     codes = torch.cat([z.reshape(-1, z.shape[-1]) for z, _ in seen])  # every call: one code at a time is fine
     return (codes, any(grad_on for _, grad_on in seen), out.requires_grad), images
 
@@ -208,16 +208,16 @@ def _judge_codes(z):
     z = z.double()
     if z.numel() and (z == z.flatten()[0]).all():
         raise Failure("noise-not-randn-like", f"every code is the same number, {z.flatten()[0].item():g} (torch.zeros "
-                                              "or a constant?): the codes are drawn from the prior N(0, I), "
-                                              "torch.randn, so each sample shows another image.")
+                                              "or a constant?): the codes are draws from the prior N(0, I), so "
+                                              "each sample shows another image.")
     if z.min() >= 0 and z.max() < 1:
-        raise Failure("noise-not-randn-like", "the codes all lie in [0, 1): that is torch.rand, uniform; the prior "
-                                              "N(0, I) is torch.randn.")
+        raise Failure("noise-not-randn-like", "the codes all lie in [0, 1): that is torch.rand, uniform, not the "
+                                              "prior N(0, I).")
     mean, std = z.mean().item(), z.std().item()
     if abs(mean) > 0.1 or abs(std - 1) > 0.1 or (z.std(0) - 1).abs().max() > 0.15:
         raise Failure("wrong-values", f"over {len(z)} codes yours have mean {mean:.3f} and std {std:.3f}; codes "
-                      "from the prior N(0, I) have mean 0 and std 1 in every latent dimension: z = torch.randn(...), "
-                      "neither shifted nor scaled.")
+                      "from the prior N(0, I) have mean 0 and std 1 in every latent dimension: yours are shifted or "
+                      "scaled.")
 
 
 def _second_fault(fn, failure):

@@ -15,19 +15,17 @@ from . import seeds
 PITFALLS = {
     "logvar-as-variance": "logvar was treated as a variance (its sqrt or log taken), or the encoder returns a "
                           "variance or std, or squashes its logvar head to be non-negative. The encoder's second head "
-                          "is log(sigma^2): any real number, negative included; the standard deviation is the exponential of "
-                          "half of it.",
+                          "is log(sigma^2): any real number, negative included.",
     "std-not-exponentiated": "0.5 * logvar is not a standard deviation: it is negative wherever the variance is "
                              "below 1, and it is a scaled log, not a spread. logvar is log(sigma^2): the standard "
                              "deviation sigma has to be recovered from that log, not scaled from it.",
     "std-missing-half": "exp(logvar) is the variance sigma^2, and half of it is no closer: the noise must be "
-                        "scaled by the standard deviation sigma, the square root of the variance.",
+                        "scaled by the standard deviation sigma, not by the variance or a fraction of it.",
     "noise-not-randn-like": "the noise eps must be standard normal, N(0, 1), with std's shape, dtype and device. "
                             "torch.rand_like is uniform on [0, 1), mean 0.5; torch.randn(shape) is float32 on the "
                             "CPU whatever the inputs are.",
-    "no-noise": "z must be random: standard normal noise, scaled by the standard deviation, belongs in it. "
-                "Without it there is no sampling, z is a fixed function of x and the decoder never learns to "
-                "handle the spread of q(z|x).",
+    "no-noise": "z must be a random draw from q(z|x), not a fixed function of x: without the draw, the loss is no "
+                "longer an estimate of the ELBO but a plain autoencoder's loss with the KL added.",
     "gradient-blocked": "a value can be right while its gradient is cut: a .detach(), .data, .item(), a NumPy round "
                         "trip or torch.no_grad() inside the computation leaves the output as it was and takes away "
                         "the gradient of what is behind it, so training never changes those weights. Compute "
@@ -36,17 +34,17 @@ PITFALLS = {
                    "counting its parameters skips the reasoning the exercise is about.",
     "no-gradient": "the sample must stay differentiable: no .sample(), .detach() or torch.no_grad(). Built from mu "
                    "and the standard deviation by ordinary tensor arithmetic, with the noise as its only random "
-                   "input, z lets gradients reach mu and logvar (that is what rsample() does).",
-    "missing-sigmoid": "the decoder's outputs are not held in [0, 1], where the pixels are: its last layer's "
-                       "output goes out unsquashed.",
+                   "input, z lets gradients reach mu and logvar.",
+    "missing-sigmoid": "the decoder's outputs are not squashed smoothly into [0, 1], where the pixels are: its "
+                       "last layer's output goes out as it is, or is cut off at 0 and 1.",
     "kl-sign-flipped": "KL divergence is never negative, and yours is: a sign is flipped, in front of the sum or "
                        "inside it (chapter 04's derivation has each one). The ELBO subtracts the KL, so the loss adds "
                        "it as a positive term.",
     "grad-left-off": "gradients were switched off with torch.set_grad_enabled(False) and never switched back, so "
-                     "everything run after the call runs without them; the switch belongs around the decoding only.",
+                     "everything run after the call runs without them.",
     "kl-missing-exp": "the closed form has both log sigma^2 and sigma^2 in it; you used logvar where the variance "
                       "sigma^2 itself belongs, and logvar is its log.",
-    "kl-wrong-term": "one term inside the closed form's sum is off (the message says which): go through chapter 04's "
+    "kl-wrong-term": "one term inside the closed form's sum is off: go through chapter 04's "
                      "derivation term by term, remembering that logvar is the log of the variance.",
     "kl-reversed": "that is KL(p || q), the prior's divergence from the posterior. The ELBO has KL(q(z|x) || p(z)), "
                    "and the KL is not symmetric: the two differ whenever q is not N(0, I).",
@@ -57,7 +55,7 @@ PITFALLS = {
                             "half of it (the Gaussian with variance 1 has that 1/2, this course's loss does not), and "
                             "not the norm of the difference, the square root of that sum.",
     "kl-missing-half": "your KL is exactly twice the closed form's: a factor of the closed form is missing.",
-    "mean-reduction": "a term was averaged where the course sums (F.mse_loss averages unless told otherwise): a "
+    "mean-reduction": "a term was averaged where the course sums (a mean, or F.mse_loss's default): a "
                       "mean over elements divides the two terms by different counts and so shifts their balance; "
                       "dividing the whole loss by the batch size keeps the balance but rescales the loss and its "
                       "gradients.",
@@ -72,7 +70,7 @@ PITFALLS = {
     "missing-log-k": "the importance-weighted bound averages the k weights: the log of the sum of the weights is "
                      "log(k) too large.",
     "wrong-log-k": "the mean of an example's weights divides their sum by k, the number of samples of that "
-                   "example: not the batch size, and not the count of every weight in the tensor.",
+                   "example.",
     "elbo-not-iwae": "the mean of the log-weights is the ELBO estimate (Jensen's inequality moves the log inside); the "
                      "importance-weighted bound takes the log of the mean of the weights.",
     "elbo-missing-constant": "your ELBO leaves out the Gaussian's normalising constant, which log N(x; x_hat, sigma2 I) "
@@ -80,8 +78,9 @@ PITFALLS = {
                              "Without it the number is not a log-density in nats and cannot be compared with other "
                              "models' bounds or the IWAE estimate.",
     "elbo-wrong-constant": "your Gaussian normalising constant is not that of N(x; x_hat, sigma2 I) for one example "
-                           "of D pixels. Check which D it uses (one example's pixels, not the batch's, and not MNIST's "
-                           "784 written in), its sign, and what its log holds (chapter 05 derives it).",
+                           "of D pixels. Check which D it uses (the pixel count of one example: not the batch size, not the "
+                           "batch's pixel count, and not MNIST's 784 written in), its sign, and what its log holds "
+                           "(chapter 05 derives it).",
     "elbo-summed-over-batch": "the ELBO is one number per example, shape (batch,): a sum over each example's pixels "
                               "and latent dims, not over the batch as well.",
     "elbo-wrong-variance": "your Gaussian does not have variance sigma2: its squared error or its normalising "
@@ -105,7 +104,7 @@ PITFALLS = {
                    "nothing is learned from it.",
     "loss-item-before-backward": "loss.item() is a plain number with no graph, so there is nothing for backward to "
                                  "follow back to the weights.",
-    "model-in-eval-mode": "train in training mode (model.train()): eval mode changes layers such as dropout and "
+    "model-in-eval-mode": "the step ran with the model in eval mode: eval mode changes layers such as dropout and "
                           "batch norm, and a step should not leave the model in it.",
     "step-before-backward": "a step follows whatever gradients .grad holds when it runs: taken before this batch's "
                             "were computed, it used an earlier batch's, or none.",
@@ -142,6 +141,11 @@ EXPLANATIONS = {
     ("elbo_estimate", "kl-sign-flipped"): "the KL enters your ELBO with a plus sign: the ELBO is the expected "
                                           "log-likelihood minus the KL (the KL itself is never negative, and "
                                           "subtracting it is what makes the ELBO a lower bound).",
+    ("sample", "noise-not-randn-like"): "the codes of samples are draws from the prior N(0, I): standard normal in "
+                                        "every latent dimension.",
+    ("elbo_estimate", "bce-instead-of-mse"): "you used binary cross-entropy, the Bernoulli likelihood of chapter 09; "
+                                             "this ELBO's likelihood is the Gaussian N(x; x_hat, sigma2 I) of chapter "
+                                             "05.",
     ("elbo_estimate", "mean-reduction"): "a mean where the ELBO sums: log N(x; x_hat, sigma2 I) is the sum of D "
                                          "per-pixel log-densities and the KL the sum over the latent dims "
                                          "(F.mse_loss averages unless told otherwise). A mean divides a "
