@@ -144,12 +144,12 @@ def one_adam_step(run, x, lr=3e-3):
     params = list(model.encoder.logvar.parameters())
     x_hat, mu, logvar = model(x)
     sum(run.terms(x_hat, x.flatten(1), mu, logvar)).backward()
-    before = torch.cat([p.detach().flatten() for p in params])
+    flat = lambda tensors: torch.cat([t.detach().flatten() for t in tensors])  # noqa: E731
+    before = flat(params)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     optimizer.step()
-    flat = lambda tensors: torch.cat([t.flatten() for t in tensors])  # noqa: E731
     return (flat(p.grad for p in params), flat(optimizer.state[p]["exp_avg_sq"] for p in params),
-            (flat(p.detach() for p in params) - before).abs())
+            (flat(params) - before).abs())
 
 
 def _per_step_as_computed(history, n, batch_size):
@@ -180,7 +180,8 @@ def run(pitfall=None, train_images=None, epochs=3, seed=0, changes=None, name=No
         return BuggyVAE(**changes)
 
     fingerprint = [len(train_images), round(train_images.double().sum().item(), 3)]  # which data, cheaply
-    settings = {"variant": name, "data": fingerprint, "epochs": epochs, "seed": seed, "batch_size": batch_size, "lr": lr}
+    settings = {"variant": name, "data": fingerprint, "epochs": epochs, "seed": seed, "batch_size": batch_size,
+                "lr": lr}
     model, history = cached_model("buggy", settings, build, lambda model: train(
         model, train_images, epochs=epochs, batch_size=batch_size, lr=lr, terms=terms, seed=seed, **options),
         device=train_images.device, code=["vae_lesson/buggy.py"])

@@ -38,8 +38,9 @@ def _latents():
 def _scalar(fn, args, names, what):
     """(the value; its gradient with respect to each of args, None where none reaches)."""
     args = [a.clone().requires_grad_() for a in args]
-    with shape_errors_as_wrong_shape(f"{what} raised a shape error: each term of the sum has one value per example and latent "
-                                     "value (mu's shape) before it is summed into one number for the whole batch:\n"):
+    with shape_errors_as_wrong_shape(f"{what} raised a shape error: each term of the sum has one value per example "
+                                     "and latent value (mu's shape) before it is summed into one number for the whole "
+                                     "batch:\n"):
         out = learner.call(fn, *args, what=what)
     check_unchanged(out, names)
     value = out.value

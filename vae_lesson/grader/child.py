@@ -38,8 +38,8 @@ def run_cell(source, filename, namespace, seconds):
     try:
         exec(code, namespace)
     except CellTimeout:
-        return "too-slow", (f"your exercise cell ran past the per-cell limit ({seconds:g} s of CPU time): look for a loop "
-                            "that never ends.")
+        return "too-slow", (f"your exercise cell ran past the per-cell limit ({seconds:g} s of CPU time): look for "
+                            "a loop that never ends.")
     except BaseException as error:  # SystemExit and KeyboardInterrupt too: the cell failed, the grading goes on
         return "raised", f"your exercise cell raised {type(error).__name__}: {error}\n{learner_line(error)}".rstrip()
     finally:

@@ -181,9 +181,9 @@ class Notebook:
             verdicts = [verdict(e, "grader-tampered", note + ": no credit for this notebook.") for e in self.exercises]
             return verdicts, note
         if error.reason == "too-slow":
-            note, pitfall = (f"stopped at the per-notebook limit ({self.time_limit:g} s of CPU time, or "
-                             f"{WALL_FACTOR * self.time_limit:g} s on the clock): a cell or a check did not finish"),\
-                "too-slow"
+            pitfall = "too-slow"
+            note = (f"stopped at the per-notebook limit ({self.time_limit:g} s of CPU time, or "
+                    f"{WALL_FACTOR * self.time_limit:g} s on the clock): a cell or a check did not finish")
         else:
             status = error.status
             how = "its pipe closed" if status is None else f"signal {-status}" if status < 0 else f"exit code {status}"

@@ -73,14 +73,15 @@ PITFALLS = {
                    "example.",
     "elbo-not-iwae": "the mean of the log-weights is the ELBO estimate (Jensen's inequality moves the log inside); the "
                      "importance-weighted bound takes the log of the mean of the weights.",
-    "elbo-missing-constant": "your ELBO leaves out the Gaussian's normalising constant, which log N(x; x_hat, sigma2 I) "
-                             "includes for every example (it depends on D and sigma2; chapter 05 derives it). "
+    "elbo-missing-constant": "your ELBO leaves out the Gaussian's normalising constant, which "
+                             "log N(x; x_hat, sigma2 I) includes for every example (it depends on D and sigma2; "
+                             "chapter 05 derives it). "
                              "Without it the number is not a log-density in nats and cannot be compared with other "
                              "models' bounds or the IWAE estimate.",
     "elbo-wrong-constant": "your Gaussian normalising constant is not that of N(x; x_hat, sigma2 I) for one example "
-                           "of D pixels. Check which D it uses (the pixel count of one example: not the batch size, not the "
-                           "batch's pixel count, and not MNIST's 784 written in), its sign, and what its log holds "
-                           "(chapter 05 derives it).",
+                           "of D pixels. Check which D it uses (the pixel count of one example: not the batch size, "
+                           "not the batch's pixel count, and not MNIST's 784 written in), its sign, and what its "
+                           "log holds (chapter 05 derives it).",
     "elbo-summed-over-batch": "the ELBO is one number per example, shape (batch,): a sum over each example's pixels "
                               "and latent dims, not over the batch as well.",
     "elbo-wrong-variance": "your Gaussian does not have variance sigma2: its squared error or its normalising "

@@ -145,11 +145,8 @@ def serve(probe, read_fd, write_fd):
     while True:
         request = read_frame(read_fd)
         op, args = request["op"], request["args"]
-        if op == "end":
-            write_frame(write_fd, {"ok": None, "cpu": time.process_time()})
-            return
         try:
-            reply = {"ok": getattr(probe, op)(*args)}
+            reply = {"ok": None if op == "end" else getattr(probe, op)(*args)}
         except Failure as failure:
             seen = getattr(failure, "seen", {})
             reply = {"failure": (failure.pitfall, str(failure.message), seen)}
@@ -157,3 +154,5 @@ def serve(probe, read_fd, write_fd):
             reply = {"error": f"{type(error).__name__}: {error}"}
         reply["cpu"] = time.process_time()  # this process's CPU seconds so far, all threads: the judge's clock
         write_frame(write_fd, reply)
+        if op == "end":
+            return
